@@ -1,0 +1,52 @@
+# One obvious way to run things; the README names these targets.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install demo test test-unit lint format services-up services-down services-status dagster clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+
+# requirements/lock.txt pins the whole tested set; the project itself installs editable on top.
+$(INSTALLED): $(BIN)/python requirements/lock.txt pyproject.toml
+	$(BIN)/python -m pip install --progress-bar off -r requirements/lock.txt
+	$(BIN)/python -m pip install --no-deps -e .
+	touch $@
+
+install: $(INSTALLED)
+
+demo: install
+	$(BIN)/socialpulse demo
+
+# The whole suite: lint, then unit, integration and e2e tests. Integration tests start the local
+# services they need (broker, S3, Postgres) and stop at the end what they started.
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-unit: install
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+services-up: install
+	$(BIN)/socialpulse services up
+
+services-down: install
+	$(BIN)/socialpulse services down
+
+services-status: install
+	$(BIN)/socialpulse services status
+
+clean:
+	rm -rf $(VENV) .socialpulse .pytest_cache .ruff_cache

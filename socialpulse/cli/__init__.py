@@ -1,0 +1,1 @@
+"""The `socialpulse` command line; one module per command group, wired in `main`."""

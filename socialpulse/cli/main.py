@@ -1,0 +1,25 @@
+"""Entry point of the `socialpulse` console script."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="socialpulse",
+    help="Real-time social media monitoring: generate, stream, detect, load and report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+# Each module defines `register(app)`; adding a command is one line here and one file beside it.
+COMMAND_MODULES = ("socialpulse.cli.services",)
+
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module).register(app)
+
+
+if __name__ == "__main__":
+    app()

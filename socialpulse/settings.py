@@ -1,0 +1,113 @@
+"""The one settings object: every knob comes from `SOCIALPULSE_*` environment variables or `.env`.
+
+Defaults are the embedded ones (a lake directory and DuckDB under the project-local state
+directory, the locally started broker and S3 server), so the first run needs no configuration.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SOCIALPULSE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Literal["local", "production"] = Field(
+        "local",
+        description="Dagster resources: local (lake dir, DuckDB) or production (S3, Postgres).",
+    )
+    state_dir: Path = Field(
+        Path(".socialpulse"),
+        description="Project-local directory for service data, logs, pids, lake and DuckDB.",
+    )
+
+    kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers.")
+    kafka_security_protocol: str = Field(
+        "PLAINTEXT", description="Kafka security.protocol (e.g. SASL_SSL)."
+    )
+    kafka_sasl_mechanism: str | None = Field(
+        None, description="Kafka sasl.mechanism (e.g. PLAIN, SCRAM-SHA-512)."
+    )
+    kafka_sasl_username: str | None = Field(None, description="Kafka SASL user name.")
+    kafka_sasl_password: str | None = Field(None, description="Kafka SASL password.")
+    posts_topic: str = Field("socialpulse.posts", description="Topic the producers write posts to.")
+    dlq_topic: str = Field(
+        "socialpulse.posts.dlq", description="Dead-letter topic for rejected input."
+    )
+    alerts_topic: str = Field(
+        "socialpulse.alerts", description="Topic the stream writes alerts to."
+    )
+    topic_partitions: int = Field(
+        4, description="Partitions for topics that `services up` creates."
+    )
+
+    lake_url: str | None = Field(
+        None, description="Lake root: a directory or s3://bucket/prefix. Default: <state_dir>/lake."
+    )
+    s3_endpoint_url: str | None = Field(
+        None, description="S3 endpoint for a non-AWS server (SeaweedFS, MinIO). Empty means AWS."
+    )
+    s3_access_key_id: str | None = Field(None, description="S3 access key id.")
+    s3_secret_access_key: str | None = Field(None, description="S3 secret access key.")
+    s3_region: str = Field("us-east-1", description="S3 region.")
+    lake_bucket: str = Field(
+        "socialpulse-lake", description="Bucket that `services up` creates for the lake."
+    )
+
+    warehouse_url: str | None = Field(
+        None,
+        description="postgresql://user@host:port/db or duckdb:///path; default: DuckDB in state.",
+    )
+
+    kafka_port: int = Field(9092, description="Port of the locally started Kafka-protocol broker.")
+    s3_port: int = Field(8333, description="Port of the locally started S3 server.")
+    postgres_url: str = Field(
+        "postgresql://postgres@127.0.0.1:5432/socialpulse",
+        description="Postgres that `services up` checks (and the integration tests use).",
+    )
+
+    @property
+    def resolved_lake_url(self) -> str:
+        return self.lake_url or str((self.state_dir / "lake").resolve())
+
+    @property
+    def resolved_warehouse_url(self) -> str:
+        return self.warehouse_url or f"duckdb:///{(self.state_dir / 'warehouse.duckdb').resolve()}"
+
+    def kafka_config(self) -> dict[str, str]:
+        """librdkafka connection settings shared by every producer, consumer and admin client."""
+        config = {
+            "bootstrap.servers": self.kafka_bootstrap,
+            "security.protocol": self.kafka_security_protocol,
+        }
+        if self.kafka_sasl_mechanism:
+            config["sasl.mechanism"] = self.kafka_sasl_mechanism
+        if self.kafka_sasl_username:
+            config["sasl.username"] = self.kafka_sasl_username
+        if self.kafka_sasl_password:
+            config["sasl.password"] = self.kafka_sasl_password
+        return config
+
+    def storage_options(self) -> dict[str, object]:
+        """fsspec/s3fs options for the lake; empty for a local directory."""
+        if not self.resolved_lake_url.startswith("s3://"):
+            return {}
+        options: dict[str, object] = {"client_kwargs": {"region_name": self.s3_region}}
+        if self.s3_endpoint_url:
+            options["endpoint_url"] = self.s3_endpoint_url
+        if self.s3_access_key_id:
+            options["key"] = self.s3_access_key_id
+            options["secret"] = self.s3_secret_access_key
+        return options
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,194 @@
+"""The warehouse: DuckDB (embedded default) or Postgres (production), loaded idempotently.
+
+Both dialects are reached through one small class. Loads are upserts by key, or a replace of one
+partition (delete where + insert) in one transaction, so re-running a load never duplicates rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import polars as pl
+
+_SQL_TYPES = {
+    "duckdb": {
+        pl.String: "VARCHAR",
+        pl.Int64: "BIGINT",
+        pl.Int32: "INTEGER",
+        pl.Float64: "DOUBLE",
+        pl.Boolean: "BOOLEAN",
+        pl.Date: "DATE",
+    },
+    "postgres": {
+        pl.String: "TEXT",
+        pl.Int64: "BIGINT",
+        pl.Int32: "INTEGER",
+        pl.Float64: "DOUBLE PRECISION",
+        pl.Boolean: "BOOLEAN",
+        pl.Date: "DATE",
+    },
+}
+
+
+def sql_type(dtype: pl.DataType, dialect: str) -> str:
+    if isinstance(dtype, pl.Datetime):
+        return "TIMESTAMPTZ" if dtype.time_zone else "TIMESTAMP"
+    if isinstance(dtype, pl.List):
+        inner = sql_type(dtype.inner, dialect)
+        return f"{inner}[]"
+    for polars_type, name in _SQL_TYPES[dialect].items():
+        if dtype == polars_type:
+            return name
+    raise TypeError(f"no {dialect} column type for polars dtype {dtype}")
+
+
+def create_table_sql(table: str, schema: pl.Schema, key: Sequence[str], dialect: str) -> str:
+    columns = [f'"{name}" {sql_type(dtype, dialect)}' for name, dtype in schema.items()]
+    if key:
+        columns.append(f"PRIMARY KEY ({', '.join(f'{k!s}' for k in key)})")
+    return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(columns)})"
+
+
+def upsert_sql(table: str, staging: str, columns: Sequence[str], key: Sequence[str]) -> str:
+    """INSERT ... ON CONFLICT DO UPDATE, valid in both DuckDB and Postgres."""
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key)
+    conflict = "DO NOTHING" if not updates else f"DO UPDATE SET {updates}"
+    return (
+        f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {staging} "
+        f"ON CONFLICT ({', '.join(key)}) {conflict}"
+    )
+
+
+class Warehouse:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parsed = urlparse(url)
+        if parsed.scheme == "duckdb":
+            import duckdb
+
+            self.dialect = "duckdb"
+            if parsed.path in ("/:memory:", ""):
+                self._duck = duckdb.connect(":memory:")
+            else:
+                Path(parsed.path).parent.mkdir(parents=True, exist_ok=True)
+                self._duck = duckdb.connect(parsed.path)
+        elif parsed.scheme in ("postgresql", "postgres"):
+            import psycopg2
+
+            self.dialect = "postgres"
+            self._pg = psycopg2.connect(url, connect_timeout=10)
+        else:
+            raise ValueError(
+                f"unsupported warehouse URL {url!r}: use duckdb:///path/to/file.duckdb "
+                "or postgresql://user@host:port/database (SOCIALPULSE_WAREHOUSE_URL)"
+            )
+
+    def close(self) -> None:
+        if self.dialect == "duckdb":
+            self._duck.close()
+        else:
+            self._pg.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> None:
+        if self.dialect == "duckdb":
+            self._duck.execute(sql, list(parameters))
+        else:
+            with self._pg, self._pg.cursor() as cursor:
+                cursor.execute(sql.replace("?", "%s"), tuple(parameters))
+
+    def query(self, sql: str, parameters: Sequence[Any] = ()) -> pl.DataFrame:
+        if self.dialect == "duckdb":
+            return self._duck.execute(sql, list(parameters)).pl()
+        with self._pg, self._pg.cursor() as cursor:
+            cursor.execute(sql.replace("?", "%s"), tuple(parameters))
+            names = [d.name for d in cursor.description]
+            return pl.DataFrame(cursor.fetchall(), schema=names, orient="row")
+
+    def table_exists(self, table: str) -> bool:
+        schema, _, name = table.rpartition(".")
+        frame = self.query(
+            "SELECT count(*) AS n FROM information_schema.tables "
+            "WHERE table_name = ? AND table_schema = ?",
+            (name, schema or ("main" if self.dialect == "duckdb" else "public")),
+        )
+        return bool(frame["n"][0])
+
+    def ensure_table(self, table: str, schema: pl.Schema, key: Sequence[str]) -> None:
+        self.execute(create_table_sql(table, schema, key, self.dialect))
+
+    def upsert(self, table: str, frame: pl.DataFrame, key: Sequence[str]) -> int:
+        """Insert or update `frame` into `table` by `key`; creates the table on first load."""
+        frame = frame.unique(subset=list(key), keep="last", maintain_order=True)
+        self.ensure_table(table, frame.schema, key)
+        if frame.is_empty():
+            return 0
+        self._load_and_merge(table, frame, upsert_sql(table, "_staging", frame.columns, key), "")
+        return frame.height
+
+    def replace_where(
+        self,
+        table: str,
+        frame: pl.DataFrame,
+        where: str,
+        parameters: Sequence[Any],
+        key: Sequence[str] = (),
+    ) -> int:
+        """Delete the rows matching `where` and insert `frame`, in one transaction."""
+        self.ensure_table(table, frame.schema, key)
+        quoted = ", ".join(f'"{c}"' for c in frame.columns)
+        insert = f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM _staging"
+        self._load_and_merge(table, frame, insert, f"DELETE FROM {table} WHERE {where}", parameters)
+        return frame.height
+
+    def _load_and_merge(
+        self,
+        table: str,
+        frame: pl.DataFrame,
+        merge: str,
+        delete: str,
+        parameters: Sequence[Any] = (),
+    ) -> None:
+        if self.dialect == "duckdb":
+            self._duck.begin()
+            try:
+                if delete:
+                    self._duck.execute(delete, list(parameters))
+                self._duck.register("_staging", frame.to_arrow())
+                self._duck.execute(merge)
+                self._duck.unregister("_staging")
+                self._duck.commit()
+            except Exception:
+                self._duck.rollback()
+                raise
+            return
+        from psycopg2.extras import execute_values
+
+        columns = ", ".join(f'"{c}"' for c in frame.columns)
+        with self._pg, self._pg.cursor() as cursor:
+            if delete:
+                cursor.execute(delete.replace("?", "%s"), tuple(parameters))
+            cursor.execute(
+                f"CREATE TEMP TABLE _staging ON COMMIT DROP AS "
+                f"SELECT {columns} FROM {table} LIMIT 0"
+            )
+            execute_values(
+                cursor,
+                f"INSERT INTO _staging ({columns}) VALUES %s",
+                frame.rows(),
+                page_size=5000,
+            )
+            if frame.height:
+                cursor.execute(merge)
+
+    def count(self, table: str) -> int:
+        return int(self.query(f"SELECT count(*) AS n FROM {table}")["n"][0])

@@ -1,0 +1,71 @@
+"""Session fixtures for the real local services.
+
+Integration and e2e tests ask for `kafka_bootstrap`, `s3_settings` or `postgres_url`; the first
+such request runs `services up` (starting only what is not already running), and the session's end
+stops exactly what this test session started.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from socialpulse.services import local
+from socialpulse.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DATASETS = REPO_ROOT.parent / "shared" / "datasets"
+
+
+@pytest.fixture(scope="session")
+def service_settings() -> Settings:
+    # The same state directory as `socialpulse services up` from the repo root, so a developer's
+    # running services are reused rather than started twice.
+    return Settings(state_dir=REPO_ROOT / ".socialpulse")
+
+
+@pytest.fixture(scope="session")
+def local_services(service_settings: Settings) -> Iterator[Settings]:
+    outcome = local.up(service_settings)
+    yield service_settings
+    for name in ("kafka", "s3", "postgres"):
+        if outcome.get(name) == "started":
+            local.stop_service(service_settings, name)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(local_services: Settings) -> str:
+    return f"{local.HOST}:{local_services.kafka_port}"
+
+
+@pytest.fixture(scope="session")
+def s3_settings(local_services: Settings) -> Settings:
+    """Settings whose lake is a fresh prefix in the local S3 bucket."""
+    access_key, secret_key = local.s3_credentials(local_services)
+    return local_services.model_copy(
+        update={
+            "lake_url": f"s3://{local_services.lake_bucket}/test-{uuid.uuid4().hex[:8]}",
+            "s3_endpoint_url": local.local_s3_endpoint(local_services),
+            "s3_access_key_id": access_key,
+            "s3_secret_access_key": secret_key,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_url(local_services: Settings) -> str:
+    return local_services.postgres_url
+
+
+@pytest.fixture
+def unique_topic(kafka_bootstrap: str) -> str:
+    """A fresh topic with one partition per test, created explicitly (auto-creation gives 4)."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    name = f"test-{uuid.uuid4().hex[:10]}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(name, num_partitions=1, replication_factor=1)])[name].result(10)
+    return name
