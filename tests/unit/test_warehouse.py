@@ -1,0 +1,54 @@
+from datetime import date
+
+import polars as pl
+import pytest
+
+from socialpulse.warehouse import Warehouse, create_table_sql, sql_type, upsert_sql
+
+
+def test_sql_types_per_dialect() -> None:
+    assert sql_type(pl.List(pl.String), "postgres") == "TEXT[]"
+    assert sql_type(pl.List(pl.String), "duckdb") == "VARCHAR[]"
+    assert sql_type(pl.Datetime("us", "UTC"), "postgres") == "TIMESTAMPTZ"
+    with pytest.raises(TypeError, match="no duckdb column type"):
+        sql_type(pl.Object, "duckdb")
+
+
+def test_create_and_upsert_sql_are_exact() -> None:
+    schema = pl.Schema({"id": pl.String, "likes": pl.Int64})
+    assert (
+        create_table_sql("posts", schema, ["id"], "postgres")
+        == 'CREATE TABLE IF NOT EXISTS posts ("id" TEXT, "likes" BIGINT, PRIMARY KEY (id))'
+    )
+    assert upsert_sql("posts", "_staging", ["id", "likes"], ["id"]) == (
+        'INSERT INTO posts ("id", "likes") SELECT "id", "likes" FROM _staging '
+        'ON CONFLICT (id) DO UPDATE SET "likes" = excluded."likes"'
+    )
+
+
+def test_unsupported_url_says_what_to_use() -> None:
+    with pytest.raises(ValueError, match="SOCIALPULSE_WAREHOUSE_URL"):
+        Warehouse("mysql://nope")
+
+
+def test_upsert_twice_keeps_one_row_per_key_with_latest_values(tmp_path) -> None:
+    with Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}") as warehouse:
+        first = pl.DataFrame({"id": ["a", "b"], "likes": [1, 2], "tags": [["x"], []]})
+        assert warehouse.upsert("posts", first, key=["id"]) == 2
+        second = pl.DataFrame({"id": ["b", "c"], "likes": [20, 3], "tags": [["y"], ["z"]]})
+        warehouse.upsert("posts", second, key=["id"])
+        warehouse.upsert("posts", second, key=["id"])
+        rows = warehouse.query("SELECT id, likes FROM posts ORDER BY id").rows()
+        assert rows == [("a", 1), ("b", 20), ("c", 3)]
+
+
+def test_replace_where_swaps_one_partition_only(tmp_path) -> None:
+    with Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}") as warehouse:
+        day1, day2 = date(2026, 1, 1), date(2026, 1, 2)
+        frame = pl.DataFrame({"day": [day1, day2], "n": [1, 2]})
+        warehouse.replace_where("daily", frame, "day >= ?", [day1])
+        warehouse.replace_where("daily", pl.DataFrame({"day": [day2], "n": [5]}), "day = ?", [day2])
+        assert warehouse.query("SELECT day, n FROM daily ORDER BY day").rows() == [
+            (day1, 1),
+            (day2, 5),
+        ]
