@@ -108,7 +108,7 @@ class Warehouse:
 
     def query(self, sql: str, parameters: Sequence[Any] = ()) -> pl.DataFrame:
         if self.dialect == "duckdb":
-            return pl.from_arrow(self._duck.execute(sql, list(parameters)).to_arrow_table())
+            return self._duck.sql(sql, params=list(parameters) or None).pl()
         with self._pg, self._pg.cursor() as cursor:
             cursor.execute(sql.replace("?", "%s"), tuple(parameters))
             names = [d.name for d in cursor.description]
