@@ -1,9 +1,10 @@
 """The lake: one filesystem layer over a local directory or `s3://bucket/prefix`.
 
 Zones are `landing/` (what the stream received, enriched), `cleansed/`, `analytics/` and `alerts/`,
-partitioned as `dt=YYYY-MM-DD/hour=HH/`. Object names are deterministic (derived from the Kafka
-partition and offset range), so a replay after a crash rewrites the same objects instead of adding
-duplicates.
+partitioned as `dt=YYYY-MM-DD/hour=HH/`. Object names are deterministic: derived from the Kafka topic, partition and the first offset of
+the batch. After a crash the stream resumes each partition at the offset of its last snapshot,
+which is where the interrupted batch began, so the replayed batch rewrites the same objects
+instead of adding duplicates (even when it ends at a different offset than the lost one).
 """
 
 from __future__ import annotations
@@ -101,9 +102,9 @@ def partition_date(partition: str) -> str:
     return partition.split("/")[0].removeprefix("dt=")
 
 
-def batch_object_name(topic: str, partition: int, first_offset: int, last_offset: int) -> str:
-    """Deterministic name of a landed batch: the same Kafka range always maps to the same object."""
-    return f"{topic}-p{partition:04d}-o{first_offset:012d}-{last_offset:012d}.parquet"
+def batch_object_name(topic: str, partition: int, first_offset: int) -> str:
+    """Deterministic name of a landed batch: a batch starting at the same offset, same object."""
+    return f"{topic}-p{partition:04d}-o{first_offset:012d}.parquet"
 
 
 def write_landing_batch(
@@ -111,13 +112,12 @@ def write_landing_batch(
 ) -> list[str]:
     """Land one batch of enriched post records from one Kafka partition, split by event hour.
 
-    Each hour's slice is named after the offset range of the whole batch, so the same batch
+    Each hour's slice is named after the first offset of the whole batch, so the same batch
     written twice (after a crash and replay) produces the same objects.
     """
     if not records:
         return []
-    offsets = [r["kafka_offset"] for r in records]
-    name = batch_object_name(topic, kafka_partition, min(offsets), max(offsets))
+    name = batch_object_name(topic, kafka_partition, min(r["kafka_offset"] for r in records))
     by_hour: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in records:
         by_hour[hour_partition(record["created_at"])].append(record)
