@@ -66,6 +66,32 @@ class Settings(BaseSettings):
         description="postgresql://user@host:port/db or duckdb:///path; default: DuckDB in state.",
     )
 
+    watchlist: str = Field(
+        "", description="Comma-separated brand keywords the stream tracks (case-insensitive)."
+    )
+    window_seconds: int = Field(60, description="Length of the stream's event-time windows.")
+    allowed_lateness_seconds: int = Field(
+        30, description="How long (system time) a window waits for late posts before closing."
+    )
+    lake_batch_size: int = Field(5000, description="Posts per landed Parquet batch, at most.")
+    lake_flush_seconds: int = Field(10, description="Seconds before a partial batch is landed.")
+    min_support: int = Field(
+        5, description="Posts in one window before a hashtag or sound gets its own detector."
+    )
+    alert_cooldown_seconds: int = Field(
+        900, description="Event time after an alert during which the same key stays quiet."
+    )
+    idle_key_seconds: int = Field(
+        6 * 3600, description="A key's detector is evicted after this long without posts."
+    )
+    webhook_urls: str = Field("", description="Comma-separated webhook URLs that receive alerts.")
+    webhook_secret: str | None = Field(
+        None, description="Secret for the X-SocialPulse-Signature HMAC-SHA256 header."
+    )
+    recovery_dir: Path | None = Field(
+        None, description="Bytewax recovery database directory. Default: <state_dir>/recovery."
+    )
+
     kafka_port: int = Field(9092, description="Port of the locally started Kafka-protocol broker.")
     s3_port: int = Field(8333, description="Port of the locally started S3 server.")
     postgres_url: str = Field(
@@ -80,6 +106,14 @@ class Settings(BaseSettings):
     @property
     def resolved_warehouse_url(self) -> str:
         return self.warehouse_url or f"duckdb:///{(self.state_dir / 'warehouse.duckdb').resolve()}"
+
+    @property
+    def watchlist_terms(self) -> tuple[str, ...]:
+        return tuple(t.strip().lower() for t in self.watchlist.split(",") if t.strip())
+
+    @property
+    def resolved_recovery_dir(self) -> Path:
+        return self.recovery_dir or self.state_dir / "recovery"
 
     def kafka_config(self) -> dict[str, str]:
         """librdkafka connection settings shared by every producer, consumer and admin client."""

@@ -1,0 +1,102 @@
+"""Per-key, per-window aggregates: what the stream counts for each keyword, hashtag and sound."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+KEY_KINDS = ("keyword", "hashtag", "music")
+SAMPLE_SIZE = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One post as seen by one key."""
+
+    post_id: str
+    created_at: datetime
+    engagement: int
+    sentiment: float | None
+
+
+@dataclass(slots=True)
+class WindowStats:
+    """Mergeable accumulator of one key's window: count, engagement, sentiment, a few samples."""
+
+    posts: int = 0
+    engagement: int = 0
+    sentiment_sum: float = 0.0
+    sentiment_n: int = 0
+    # The smallest post ids seen: a deterministic sample whatever the arrival order.
+    sample_post_ids: list[str] = field(default_factory=list)
+
+    @property
+    def sentiment_mean(self) -> float | None:
+        return self.sentiment_sum / self.sentiment_n if self.sentiment_n else None
+
+    def add(self, observation: Observation) -> WindowStats:
+        self.posts += 1
+        self.engagement += observation.engagement
+        if observation.sentiment is not None:
+            self.sentiment_sum += observation.sentiment
+            self.sentiment_n += 1
+        if (
+            len(self.sample_post_ids) < SAMPLE_SIZE
+            or observation.post_id < self.sample_post_ids[-1]
+        ):
+            self.sample_post_ids = sorted({*self.sample_post_ids, observation.post_id})[
+                :SAMPLE_SIZE
+            ]
+        return self
+
+    def merge(self, other: WindowStats) -> WindowStats:
+        return WindowStats(
+            posts=self.posts + other.posts,
+            engagement=self.engagement + other.engagement,
+            sentiment_sum=self.sentiment_sum + other.sentiment_sum,
+            sentiment_n=self.sentiment_n + other.sentiment_n,
+            sample_post_ids=sorted({*self.sample_post_ids, *other.sample_post_ids})[:SAMPLE_SIZE],
+        )
+
+
+def window_bounds(
+    window_id: int, length: timedelta, align_to: datetime
+) -> tuple[datetime, datetime]:
+    """Start and end of tumbling window `window_id` (Bytewax numbers windows from `align_to`)."""
+    start = align_to + window_id * length
+    return start, start + length
+
+
+def observation_keys(
+    record: Mapping[str, Any], *, min_hashtag_length: int = 2
+) -> Iterable[tuple[str, Observation]]:
+    """The keys one landed post counts toward, as `kind:key`, with what it contributes.
+
+    Hashtags are lower-cased; a post counts once per distinct key however often it repeats it.
+    """
+    observation = Observation(
+        post_id=record["id"],
+        created_at=record["created_at"],
+        engagement=(record.get("likes") or 0)
+        + (record.get("shares") or 0)
+        + (record.get("comments") or 0),
+        sentiment=record.get("sentiment_score"),
+    )
+    keys: set[str] = set()
+    for tag in record.get("hashtags") or ():
+        tag = tag.lower()
+        if len(tag) >= min_hashtag_length:
+            keys.add(f"hashtag:{tag}")
+    if record.get("music_id"):
+        keys.add(f"music:{record['music_id']}")
+    for keyword in record.get("keywords") or ():
+        keys.add(f"keyword:{keyword.lower()}")
+    for key in sorted(keys):
+        yield key, observation
+
+
+def split_key(key: str) -> tuple[str, str]:
+    kind, _, value = key.partition(":")
+    return kind, value
