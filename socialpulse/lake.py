@@ -1,10 +1,11 @@
 """The lake: one filesystem layer over a local directory or `s3://bucket/prefix`.
 
-Zones are `landing/` (what the stream received, enriched), `cleansed/`, `analytics/` and `alerts/`,
-partitioned as `dt=YYYY-MM-DD/hour=HH/`. Object names are deterministic: derived from the Kafka topic, partition and the first offset of
-the batch. After a crash the stream resumes each partition at the offset of its last snapshot,
-which is where the interrupted batch began, so the replayed batch rewrites the same objects
-instead of adding duplicates (even when it ends at a different offset than the lost one).
+Zones are `landing/` (what the stream received, enriched), `cleansed/`, `analytics/` and
+`alerts/`, partitioned as `dt=YYYY-MM-DD/hour=HH/`. Object names are deterministic: derived from
+the Kafka topic, partition and the first offset of the batch. After a crash the stream resumes
+each partition at the offset of its last snapshot, which is where the interrupted batch began, so
+the replayed batch rewrites the same objects instead of adding duplicates (even when it ends at a
+different offset than the lost one).
 """
 
 from __future__ import annotations

@@ -1,0 +1,36 @@
+"""The stream's sentiment scorer: VADER's lexicon and rules, which ship inside its PyPI package.
+
+No network and no model download at run time. Scores are VADER's compound score in [-1, 1];
+labels use VADER's published cut-offs (±0.05).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+NEUTRAL_BAND = 0.05
+
+
+def label_for(score: float) -> str:
+    if score >= NEUTRAL_BAND:
+        return "positive"
+    if score <= -NEUTRAL_BAND:
+        return "negative"
+    return "neutral"
+
+
+class LexiconScorer:
+    def __init__(self) -> None:
+        self._analyzer = SentimentIntensityAnalyzer()
+
+    def __call__(self, text: str) -> tuple[str, float]:
+        score = self._analyzer.polarity_scores(text)["compound"]
+        return label_for(score), score
+
+
+@lru_cache(maxsize=1)
+def load_stream_scorer() -> LexiconScorer:
+    """One scorer per process: building the analyzer reads the lexicon from the package."""
+    return LexiconScorer()

@@ -1,0 +1,204 @@
+"""The SocialPulse dataflow: Kafka posts in; dead letters, lake batches and alerts out.
+
+    parse ─► dead-letter topic (reason + original bytes)
+      └─► enrich ─► lake (landing/, batched per Kafka partition)
+            └─► keys ─► event-time tumbling windows ─► detector per key ─► alerts
+
+`build_flow` takes its sources and sinks as arguments, so tests run the same flow with
+`TestingSource`/`TestingSink` and production runs it with Kafka. Run it with
+`socialpulse stream`, or `python -m bytewax.run streaming_flows.pulse:flow` (which builds the
+production wiring from the `SOCIALPULSE_*` settings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import bytewax.operators as op
+from bytewax.connectors.kafka import KafkaSink, KafkaSinkMessage, KafkaSourceMessage
+from bytewax.dataflow import Dataflow
+from bytewax.inputs import Source
+from bytewax.operators import windowing as win
+from bytewax.outputs import Sink
+
+from socialpulse import metrics
+from socialpulse.adapters import parse_message
+from socialpulse.alerts import Alert
+from socialpulse.enrichment import Enricher
+from socialpulse.lake import Lake
+from socialpulse.monitoring import KeyMonitor, MonitorConfig
+from socialpulse.settings import Settings, get_settings
+from socialpulse.windows import WindowStats, observation_keys, window_bounds
+from streaming_flows.kafka_io import PostsKafkaSource, dead_letter_message
+from streaming_flows.lake_sink import LakeBatchSink
+
+# Windows are numbered from this instant; changing it invalidates recovery snapshots.
+WINDOW_ALIGN = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FlowConfig:
+    window: timedelta = timedelta(minutes=1)
+    allowed_lateness: timedelta = timedelta(seconds=30)
+    lake_batch_size: int = 5000
+    lake_flush: timedelta = timedelta(seconds=10)
+    watchlist: tuple[str, ...] = ()
+    monitor: MonitorConfig = field(default_factory=MonitorConfig)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FlowConfig:
+        return cls(
+            window=timedelta(seconds=settings.window_seconds),
+            allowed_lateness=timedelta(seconds=settings.allowed_lateness_seconds),
+            lake_batch_size=settings.lake_batch_size,
+            lake_flush=timedelta(seconds=settings.lake_flush_seconds),
+            watchlist=settings.watchlist_terms,
+            monitor=MonitorConfig.from_settings(settings),
+        )
+
+
+@dataclass(frozen=True)
+class Rejected:
+    message: KafkaSourceMessage[bytes | None, bytes | None]
+    reason: str
+    detail: str
+
+
+def parse_kafka_message(message: Any) -> list[dict[str, Any]] | Rejected:
+    """Canonical posts with their Kafka coordinates, or why the message was rejected."""
+    metrics.MESSAGES.inc()
+    if hasattr(message, "err"):  # a consumer error delivered into the flow
+        metrics.REJECTED.labels("kafka_error").inc()
+        return Rejected(message.msg, "kafka_error", str(message.err))
+    result = parse_message(message.value or b"")
+    if result.reason is not None:
+        metrics.REJECTED.labels(result.reason.split(":", 1)[0]).inc()
+        return Rejected(message, result.reason, result.detail)
+    return [
+        {
+            **post.to_record(),
+            "kafka_topic": message.topic,
+            "kafka_partition": message.partition,
+            "kafka_offset": message.offset,
+        }
+        for post in result.posts
+    ]
+
+
+def build_flow(
+    source: Source[Any],
+    dead_letter_sink: Sink[KafkaSinkMessage[bytes | None, bytes | None]],
+    lake_sink: Sink[tuple[str, list[dict[str, Any]]]],
+    alert_sinks: Iterable[Sink[Alert]],
+    config: FlowConfig,
+    enricher_factory: Callable[[], Enricher],
+    flow_id: str = "socialpulse",
+) -> Dataflow:
+    flow = Dataflow(flow_id)
+    messages = op.input("posts", flow, source)
+    parsed = op.map("parse", messages, parse_kafka_message)
+    valid = op.branch("valid", parsed, lambda item: not isinstance(item, Rejected))
+
+    dead_letters = op.map(
+        "dead_letter", valid.falses, lambda r: dead_letter_message(r.message, r.reason, r.detail)
+    )
+    op.output("dead_letters", dead_letters, dead_letter_sink)
+
+    enricher = _LazyEnricher(enricher_factory)
+    records = op.flat_map("enrich", valid.trues, enricher.enrich_all)
+
+    by_partition = op.key_on(
+        "by_kafka_partition", records, lambda r: f"{r['kafka_topic']}:{r['kafka_partition']}"
+    )
+    batches = op.collect(
+        "lake_batches", by_partition, timeout=config.lake_flush, max_size=config.lake_batch_size
+    )
+    op.output("lake", batches, lake_sink)
+
+    observations = op.flat_map("keys", records, observation_keys)
+    windows = win.fold_window(
+        "windows",
+        observations,
+        clock=win.EventClock(
+            lambda o: o.created_at, wait_for_system_duration=config.allowed_lateness
+        ),
+        windower=win.TumblingWindower(length=config.window, align_to=WINDOW_ALIGN),
+        builder=WindowStats,
+        folder=WindowStats.add,
+        merger=WindowStats.merge,
+    )
+    # Late posts are already in the lake (landing happens before windowing); count them here.
+    op.inspect("count_late", windows.late, lambda _step, _item: metrics.LATE_OBSERVATIONS.inc())
+
+    def monitor_builder(resume_state: dict[str, Any] | None) -> KeyMonitor:
+        return KeyMonitor(config.monitor, resume_state)
+
+    def with_bounds(
+        keyed: tuple[str, tuple[int, WindowStats]],
+    ) -> tuple[str, tuple[str, datetime, datetime, WindowStats]]:
+        # The monitor sees only values, and an alert needs its key: carry it along.
+        key, (window_id, stats) = keyed
+        start, end = window_bounds(window_id, config.window, WINDOW_ALIGN)
+        return key, (key, start, end, stats)
+
+    closed = op.map("window_bounds", windows.down, with_bounds)
+    alerts = op.stateful("detect", closed, monitor_builder)
+    alert_values = op.map("alert_values", alerts, lambda kv: kv[1])
+    for index, sink in enumerate(alert_sinks):
+        op.output(f"alerts_{index}", alert_values, sink)
+    return flow
+
+
+class _LazyEnricher:
+    """Builds the enricher (sentiment model, watch list) once per worker, on first use."""
+
+    def __init__(self, factory: Callable[[], Enricher]) -> None:
+        self._factory = factory
+        self._enricher: Enricher | None = None
+
+    def enrich_all(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if self._enricher is None:
+            self._enricher = self._factory()
+        return [self._enricher.enrich(record) for record in records]
+
+
+def production_flow(
+    settings: Settings | None = None,
+    start_offsets: dict[int, int] | None = None,
+    stop_offsets: dict[int, int] | None = None,
+) -> Dataflow:
+    """The flow wired to Kafka, the configured lake and the configured alert sinks.
+
+    With offsets it reads only that range of each partition and then ends (demo, tests).
+    """
+    settings = settings or get_settings()
+    config = FlowConfig.from_settings(settings)
+    kafka_config = settings.kafka_config()
+    brokers = kafka_config["bootstrap.servers"].split(",")
+    extra = {k: v for k, v in kafka_config.items() if k != "bootstrap.servers"}
+    from streaming_flows.alert_sinks import production_alert_sinks
+
+    return build_flow(
+        source=PostsKafkaSource(
+            kafka_config,
+            settings.posts_topic,
+            start_offsets=start_offsets,
+            stop_offsets=stop_offsets,
+        ),
+        dead_letter_sink=KafkaSink(brokers, settings.dlq_topic, add_config=extra),
+        lake_sink=LakeBatchSink(lambda: Lake.from_settings(settings)),
+        alert_sinks=production_alert_sinks(settings),
+        config=config,
+        enricher_factory=lambda: Enricher.from_settings(settings),
+    )
+
+
+def __getattr__(name: str) -> Dataflow:
+    # `python -m bytewax.run streaming_flows.pulse:flow` looks up `flow`; build it only then,
+    # so importing this module for tests does not read settings or reach Kafka.
+    if name == "flow":
+        return production_flow()
+    raise AttributeError(name)
