@@ -32,11 +32,13 @@ WindowItem = tuple[str, datetime, datetime, WindowStats]
 class MonitorConfig:
     window: timedelta = timedelta(minutes=1)
     min_support: int = 5
-    score_threshold: float = 0.9
+    score_threshold: float = 0.999
     cooldown: timedelta = timedelta(minutes=15)
     idle: timedelta = timedelta(hours=6)
-    # A window's mean sentiment this far below the key's calm baseline is a sentiment crisis.
+    # A window's mean sentiment this far below the key's calm baseline is a sentiment crisis,
+    # judged once the baseline has seen enough calm windows and the window enough scored posts.
     sentiment_drop: float = 0.35
+    sentiment_warmup: int = 10
     max_gap_windows: int = 24 * 60
 
     @classmethod
@@ -59,6 +61,7 @@ class KeyMonitor:
         self.cooldown: Cooldown = state.get("cooldown") or Cooldown(config.cooldown)
         self.last_window_end: datetime | None = state.get("last_window_end")
         self.sentiment_baseline: float | None = state.get("sentiment_baseline")
+        self.calm_windows: int = state.get("calm_windows", 0)
         self.last_seen = datetime.now(UTC)
 
     def on_item(self, item: WindowItem) -> tuple[list[Alert], bool]:
@@ -98,9 +101,11 @@ class KeyMonitor:
         sentiment_crisis = (
             shift is not None
             and shift <= -self.config.sentiment_drop
-            and stats.posts >= self.config.min_support
+            and self.calm_windows >= self.config.sentiment_warmup
+            and stats.sentiment_n >= 2 * self.config.min_support
         )
         if not volume_alert and not sentiment_crisis and sentiment is not None:
+            self.calm_windows += 1
             # The baseline learns from calm windows only, so a crisis cannot become normal.
             self.sentiment_baseline = (
                 sentiment
@@ -158,5 +163,6 @@ class KeyMonitor:
                 "cooldown": self.cooldown,
                 "last_window_end": self.last_window_end,
                 "sentiment_baseline": self.sentiment_baseline,
+                "calm_windows": self.calm_windows,
             }
         )

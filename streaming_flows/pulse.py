@@ -13,7 +13,7 @@ production wiring from the `SOCIALPULSE_*` settings).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,6 +37,7 @@ from streaming_flows.lake_sink import LakeBatchSink
 
 # Windows are numbered from this instant; changing it invalidates recovery snapshots.
 WINDOW_ALIGN = datetime(2020, 1, 1, tzinfo=UTC)
+BOUNDED_RUN_LATENESS = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,11 @@ def production_flow(
     """
     settings = settings or get_settings()
     config = FlowConfig.from_settings(settings)
+    if stop_offsets is not None:
+        # A bounded run ends with EOF, which closes every window; until then partitions are read
+        # one batch at a time, far apart in event time, so system-time lateness would wrongly
+        # call most posts late. Let EOF decide instead.
+        config = replace(config, allowed_lateness=BOUNDED_RUN_LATENESS)
     kafka_config = settings.kafka_config()
     brokers = kafka_config["bootstrap.servers"].split(",")
     extra = {k: v for k, v in kafka_config.items() if k != "bootstrap.servers"}
@@ -188,7 +194,13 @@ def production_flow(
             start_offsets=start_offsets,
             stop_offsets=stop_offsets,
         ),
-        dead_letter_sink=KafkaSink(brokers, settings.dlq_topic, add_config=extra),
+        dead_letter_sink=KafkaSink(
+            brokers,
+            settings.dlq_topic,
+            # Whatever the posts topic accepted must fit in the dead-letter topic, oversize
+            # records included: the client-side limit must not be what loses them.
+            add_config={**extra, "message.max.bytes": str(16 << 20), "compression.type": "zstd"},
+        ),
         lake_sink=LakeBatchSink(lambda: Lake.from_settings(settings)),
         alert_sinks=production_alert_sinks(settings),
         config=config,

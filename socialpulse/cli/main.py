@@ -15,7 +15,11 @@ app = typer.Typer(
 )
 
 # Each module defines `register(app)`; adding a command is one line here and one file beside it.
-COMMAND_MODULES = ("socialpulse.cli.services",)
+COMMAND_MODULES = (
+    "socialpulse.cli.services",
+    "socialpulse.cli.demo",
+    "socialpulse.cli.stream",
+)
 
 for _module in COMMAND_MODULES:
     importlib.import_module(_module).register(app)

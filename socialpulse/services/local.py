@@ -188,7 +188,7 @@ def postgres_healthy(settings: Settings) -> bool:
     return True
 
 
-def _start_kafka(settings: Settings) -> str:
+def start_kafka(settings: Settings) -> str:
     pid_file = _pid_file(settings, "kafka")
     if owned_pid(pid_file, "tansu") or port_open(HOST, settings.kafka_port):
         return "already running"
@@ -297,7 +297,7 @@ def up(settings: Settings) -> dict[str, str]:
     """Start what is not running, create topics, bucket and database; idempotent."""
     services_dir(settings).mkdir(parents=True, exist_ok=True)
     outcome = {
-        "kafka": _start_kafka(settings),
+        "kafka": start_kafka(settings),
         "s3": _start_s3(settings),
         "postgres": _start_postgres(settings),
     }

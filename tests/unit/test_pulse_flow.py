@@ -116,8 +116,8 @@ def test_a_sentiment_crisis_on_a_watched_keyword_is_alerted(config: FlowConfig) 
     values, index = [], 0
     for minute in range(60):
         text = "acme is awful" if minute >= 50 else "acme is fine"
-        for second in range(5):
-            at = T0 + timedelta(minutes=minute, seconds=second * 12)
+        for second in range(8):
+            at = T0 + timedelta(minutes=minute, seconds=second * 7)
             values.append(_post(index, at, [], text))
             index += 1
     _, _, alerts = _run(values, config)

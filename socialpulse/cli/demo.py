@@ -1,0 +1,55 @@
+"""`socialpulse demo`."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from socialpulse.settings import get_settings
+
+console = Console()
+
+
+def demo(
+    posts: int = typer.Option(3000, help="How many synthetic posts to generate."),
+    malformed_rate: float = typer.Option(
+        0.02, help="Share of deliberately malformed records (they go to the dead-letter topic)."
+    ),
+    seed: int = typer.Option(7, help="Seed of the synthetic generator."),
+) -> None:
+    """Generate posts, push them through Kafka and the dataflow, land and load them, summarise."""
+    from socialpulse.demo import run_demo
+
+    summary = run_demo(
+        get_settings(),
+        posts=posts,
+        malformed_rate=malformed_rate,
+        seed=seed,
+        say=lambda line: console.print(f"[dim]…[/dim] {line}"),
+    )
+    table = Table(title="socialpulse demo", show_header=False)
+    table.add_column("what")
+    table.add_column("result")
+    rejected = sum(summary.rejected.values())
+    reasons = ", ".join(f"{r}: {int(n)}" for r, n in sorted(summary.rejected.items())) or "none"
+    rows = [
+        ("messages produced", f"{summary.produced} ({summary.malformed_produced} malformed)"),
+        ("messages read by the flow", str(summary.messages_read)),
+        ("dead-lettered", f"{int(rejected)} ({reasons})"),
+        ("posts landed", f"{summary.posts_landed} in {summary.landing_files} Parquet file(s)"),
+        ("late (landed, not windowed)", str(summary.late_observations)),
+        ("lake", summary.lake_url),
+        ("warehouse rows (posts)", f"{summary.warehouse_rows} in {summary.warehouse_url}"),
+        ("alerts", "\n".join([str(summary.alerts), *summary.alert_lines])),
+        ("top hashtags", ", ".join(f"#{tag} ({n})" for tag, n in summary.top_hashtags)),
+        ("sentiment", ", ".join(f"{k}: {v}" for k, v in summary.sentiment_split.items())),
+        ("time", f"{summary.seconds:.1f} s"),
+    ]
+    for what, result in rows:
+        table.add_row(what, result)
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
