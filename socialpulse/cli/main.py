@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "socialpulse.cli.services",
     "socialpulse.cli.demo",
     "socialpulse.cli.stream",
+    "socialpulse.cli.generate",
 )
 
 for _module in COMMAND_MODULES:

@@ -40,6 +40,7 @@ class GeneratorConfig:
     malformed_rate: float = 0.0
     keywords: tuple[str, ...] = ("acme", "zestcola")
     events: tuple[InjectedEvent, ...] | None = None  # None: one of each kind, spread over the run
+    duration: timedelta | None = None  # stop at start + duration of event time, if sooner
     authors: int = 500
     sounds: int = 60
 
@@ -52,6 +53,8 @@ class GeneratorConfig:
     @property
     def expected_duration(self) -> timedelta:
         """About how much event time `count` posts span, following the seasonal rate."""
+        if self.duration is not None:
+            return self.duration
         minutes, produced = 0, 0.0
         while produced < self.count:
             produced += self.posts_per_minute * seasonal_factor(
@@ -128,6 +131,7 @@ class _Generator:
     ) -> CanonicalPost:
         rng = self.rng
         self.sequence += 1
+        at = at.replace(microsecond=0)  # platforms publish whole seconds
         if hashtags is None:
             hashtags = sorted(
                 set(
@@ -296,8 +300,9 @@ def generate_messages(config: GeneratorConfig) -> Iterator[GeneratedMessage]:
     """`config.count` messages in event-time order; a `malformed_rate` share is malformed."""
     generator = _Generator(config)
     at = config.start
+    end = config.start + config.duration if config.duration is not None else None
     emitted = 0
-    while emitted < config.count:
+    while emitted < config.count and (end is None or at < end):
         for post in generator.posts_at(at):
             if emitted >= config.count:
                 return
