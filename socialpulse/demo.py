@@ -112,7 +112,8 @@ def run_demo(
         load_posts(lake, warehouse)
         summary.warehouse_rows = warehouse.count("posts")
         summary.top_hashtags = warehouse.query(
-            "SELECT tag, count(*) AS posts FROM (SELECT unnest(hashtags) AS tag FROM posts) "
+            "SELECT tag, count(*) AS posts "
+            "FROM (SELECT unnest(hashtags) AS tag FROM posts) AS tags "
             "GROUP BY tag ORDER BY posts DESC, tag LIMIT 5"
         ).rows()
         summary.sentiment_split = dict(

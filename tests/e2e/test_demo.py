@@ -51,3 +51,40 @@ def test_demo_lands_loads_dead_letters_and_alerts(
     assert again.exit_code == 0, again.output
     with Warehouse(settings.resolved_warehouse_url) as warehouse:
         assert warehouse.count("posts") == rows
+
+
+def test_demo_on_s3_and_postgres(
+    s3_settings, postgres_url: str, kafka_bootstrap: str, tmp_path: Path, monkeypatch
+) -> None:
+    import uuid
+
+    import psycopg2
+
+    database = f"sp_demo_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(postgres_url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    admin.cursor().execute(f"CREATE DATABASE {database}")
+    warehouse_url = postgres_url.rsplit("/", 1)[0] + f"/{database}"
+    for name, value in {
+        "SOCIALPULSE_STATE_DIR": str(tmp_path),
+        "SOCIALPULSE_KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "SOCIALPULSE_LAKE_URL": s3_settings.lake_url,
+        "SOCIALPULSE_S3_ENDPOINT_URL": s3_settings.s3_endpoint_url,
+        "SOCIALPULSE_S3_ACCESS_KEY_ID": s3_settings.s3_access_key_id,
+        "SOCIALPULSE_S3_SECRET_ACCESS_KEY": s3_settings.s3_secret_access_key,
+        "SOCIALPULSE_WAREHOUSE_URL": warehouse_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["demo", "--posts", "1000", "--malformed-rate", "0.05"])
+        assert result.exit_code == 0, result.output
+        lake = Lake.from_settings(get_settings())
+        landed = lake.read(landing_files(lake))
+        with Warehouse(warehouse_url) as warehouse:
+            assert warehouse.count("posts") == landed["id"].n_unique() == landed.height
+            assert 900 < landed.height < 1000
+    finally:
+        get_settings.cache_clear()
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        admin.close()
