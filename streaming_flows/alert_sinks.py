@@ -1,19 +1,27 @@
-"""Where alerts go: the alerts topic and `alerts/` in the lake.
+"""Where alerts go: the alerts topic, `alerts/` in the lake, and webhooks through an outbox.
 
 Every sink is keyed by the alert's deterministic id, so the alerts a recovered flow emits again
-after a crash overwrite the same lake object, and carry the same Kafka key for receivers to
-deduplicate on.
+after a crash overwrite the same lake object, carry the same Kafka key for receivers to
+deduplicate on, and are ignored by the outbox, which already holds them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pyarrow as pa
 from bytewax.outputs import DynamicSink, StatelessSinkPartition
 from confluent_kafka import Producer
 
-from socialpulse.alerts import ALERT_ARROW_SCHEMA, Alert
+from socialpulse.alerts import (
+    ALERT_ARROW_SCHEMA,
+    Alert,
+    Outbox,
+    OutboxWorker,
+    WebhookTarget,
+    parse_webhook_targets,
+)
 from socialpulse.lake import Lake
 from socialpulse.settings import Settings
 
@@ -73,8 +81,39 @@ class KafkaAlertSink(DynamicSink[Alert]):
         return _KafkaAlertPartition(self._config, self._topic)
 
 
+class _OutboxPartition(StatelessSinkPartition[Alert]):
+    def __init__(self, outbox: Outbox, worker: OutboxWorker) -> None:
+        self._outbox = outbox
+        self._worker = worker
+
+    def write_batch(self, items: list[Alert]) -> None:
+        for alert in items:
+            self._outbox.enqueue(alert)
+
+    def close(self) -> None:
+        self._worker.stop()
+
+
+class WebhookOutboxSink(DynamicSink[Alert]):
+    """Alerts into a durable outbox per worker; a background thread delivers them."""
+
+    def __init__(self, outbox_dir: Path, targets: list[WebhookTarget]) -> None:
+        self._outbox_dir = outbox_dir
+        self._targets = targets
+
+    def build(self, step_id: str, worker_index: int, worker_count: int) -> _OutboxPartition:
+        outbox = Outbox(self._outbox_dir / f"outbox-{worker_index}.sqlite3", self._targets)
+        worker = OutboxWorker(outbox)
+        worker.start()
+        return _OutboxPartition(outbox, worker)
+
+
 def production_alert_sinks(settings: Settings) -> list[DynamicSink[Alert]]:
-    return [
+    sinks: list[DynamicSink[Alert]] = [
         KafkaAlertSink(settings.kafka_config(), settings.alerts_topic),
         LakeAlertSink(lambda: Lake.from_settings(settings)),
     ]
+    targets = parse_webhook_targets(settings.webhook_urls, settings.webhook_secret)
+    if targets:
+        sinks.append(WebhookOutboxSink(settings.state_dir / "outbox", targets))
+    return sinks
