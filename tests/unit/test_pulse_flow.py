@@ -2,57 +2,26 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from bytewax.connectors.kafka import KafkaSourceMessage
 from bytewax.testing import TestingSink, TestingSource, run_main
+from flow_samples import T0, kafka_message, keyword_sentiment, post_bytes
 
 from socialpulse.enrichment import Enricher
 from socialpulse.monitoring import MonitorConfig
 from streaming_flows.pulse import FlowConfig, build_flow
 
-T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-
-
-def _post(index: int, at: datetime, hashtags: list[str], text: str = "nice day") -> bytes:
-    return json.dumps(
-        {
-            "id": f"post-{index:05d}",
-            "platform": "tiktok",
-            "created_at": at.isoformat().replace("+00:00", "Z"),
-            "author_id": f"author-{index % 7}",
-            "author_name": None,
-            "text": text,
-            "hashtags": hashtags,
-            "plays": 10,
-            "likes": 1,
-            "shares": 0,
-            "comments": 0,
-        }
-    ).encode()
-
-
-def _message(offset: int, value: bytes) -> KafkaSourceMessage[bytes | None, bytes | None]:
-    return KafkaSourceMessage(
-        key=None, value=value, topic="socialpulse.posts", partition=0, offset=offset
-    )
-
-
-def _sentiment(text: str) -> tuple[str, float]:
-    return ("negative", -0.8) if "awful" in text else ("positive", 0.4)
-
 
 def _run(values: list[bytes], config: FlowConfig) -> tuple[list, list, list]:
     dead, lake, alerts = [], [], []
     flow = build_flow(
-        source=TestingSource([_message(i, v) for i, v in enumerate(values)]),
+        source=TestingSource([kafka_message(i, v) for i, v in enumerate(values)]),
         dead_letter_sink=TestingSink(dead),
         lake_sink=TestingSink(lake),
         alert_sinks=[TestingSink(alerts)],
         config=config,
-        enricher_factory=lambda: Enricher(["acme"], str.lower, _sentiment),
+        enricher_factory=lambda: Enricher(["acme"], str.lower, keyword_sentiment),
     )
     run_main(flow)
     return dead, lake, alerts
@@ -73,7 +42,7 @@ def config() -> FlowConfig:
 def test_bad_input_goes_to_the_dead_letter_sink_with_reason_and_original_bytes(
     config: FlowConfig,
 ) -> None:
-    values = [_post(0, T0, ["a1"]), b"{not json", b'{"id": "x"}', _post(1, T0, ["a1"])]
+    values = [post_bytes(0, T0, ["a1"]), b"{not json", b'{"id": "x"}', post_bytes(1, T0, ["a1"])]
     dead, lake, _ = _run(values, config)
     assert [m.value for m in dead] == [b"{not json", b'{"id": "x"}']
     for message in dead:
@@ -86,7 +55,7 @@ def test_bad_input_goes_to_the_dead_letter_sink_with_reason_and_original_bytes(
 
 
 def test_lake_batches_are_per_kafka_partition_and_bounded_in_size(config: FlowConfig) -> None:
-    values = [_post(i, T0 + timedelta(seconds=i), ["dance"]) for i in range(120)]
+    values = [post_bytes(i, T0 + timedelta(seconds=i), ["dance"]) for i in range(120)]
     _, lake, _ = _run(values, config)
     assert {key for key, _ in lake} == {"socialpulse.posts:0"}
     assert [len(batch) for _, batch in lake] == [50, 50, 20]
@@ -99,7 +68,7 @@ def test_a_burst_after_a_steady_baseline_raises_one_spike_alert(config: FlowConf
         posts = 40 if minute == 80 else 4 + minute % 2
         for second in range(posts):
             at = T0 + timedelta(minutes=minute, seconds=second * 60 / posts)
-            values.append(_post(index, at, ["dance"]))
+            values.append(post_bytes(index, at, ["dance"]))
             index += 1
     _, _, alerts = _run(values, config)
     spikes = [a for a in alerts if a.key == "dance"]
@@ -112,13 +81,13 @@ def test_a_burst_after_a_steady_baseline_raises_one_spike_alert(config: FlowConf
     assert len(alert.sample_post_ids) == 5
 
 
-def test_a_sentiment_crisis_on_a_watched_keyword_is_alerted(config: FlowConfig) -> None:
+def test_akeyword_sentiment_crisis_on_a_watched_keyword_is_alerted(config: FlowConfig) -> None:
     values, index = [], 0
     for minute in range(60):
         text = "acme is awful" if minute >= 50 else "acme is fine"
         for second in range(8):
             at = T0 + timedelta(minutes=minute, seconds=second * 7)
-            values.append(_post(index, at, [], text))
+            values.append(post_bytes(index, at, [], text))
             index += 1
     _, _, alerts = _run(values, config)
     crisis = [a for a in alerts if a.key_kind == "keyword" and a.key == "acme"]

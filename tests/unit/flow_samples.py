@@ -1,0 +1,38 @@
+"""Sample Kafka messages and a stand-in sentiment scorer shared by the dataflow tests."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from bytewax.connectors.kafka import KafkaSourceMessage
+
+T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def post_bytes(index: int, at: datetime, hashtags: list[str], text: str = "nice day") -> bytes:
+    return json.dumps(
+        {
+            "id": f"post-{index:05d}",
+            "platform": "tiktok",
+            "created_at": at.isoformat().replace("+00:00", "Z"),
+            "author_id": f"author-{index % 7}",
+            "author_name": None,
+            "text": text,
+            "hashtags": hashtags,
+            "plays": 10,
+            "likes": 1,
+            "shares": 0,
+            "comments": 0,
+        }
+    ).encode()
+
+
+def kafka_message(offset: int, value: bytes) -> KafkaSourceMessage[bytes | None, bytes | None]:
+    return KafkaSourceMessage(
+        key=None, value=value, topic="socialpulse.posts", partition=0, offset=offset
+    )
+
+
+def keyword_sentiment(text: str) -> tuple[str, float]:
+    return ("negative", -0.8) if "awful" in text else ("positive", 0.4)
