@@ -2,7 +2,8 @@
 
     parse ─► dead-letter topic (reason + original bytes)
       └─► enrich ─► lake (landing/, batched per Kafka partition)
-            └─► keys ─► event-time tumbling windows ─► detector per key ─► alerts
+            └─► keys ─► heavy-hitter gate ─► event-time tumbling windows ─► detector per key
+                                                                            └─► alerts
 
 `build_flow` takes its sources and sinks as arguments, so tests run the same flow with
 `TestingSource`/`TestingSink` and production runs it with Kafka. Run it with
@@ -28,16 +29,19 @@ from socialpulse import metrics
 from socialpulse.adapters import parse_message
 from socialpulse.alerts import Alert
 from socialpulse.enrichment import Enricher
+from socialpulse.heavy_hitters import HeavyHitterGate, shard_of
 from socialpulse.lake import Lake
 from socialpulse.monitoring import KeyMonitor, MonitorConfig
 from socialpulse.settings import Settings, get_settings
-from socialpulse.windows import WindowStats, observation_keys, window_bounds
+from socialpulse.windows import Observation, WindowStats, observation_keys, window_bounds
 from streaming_flows.kafka_io import PostsKafkaSource, dead_letter_message
 from streaming_flows.lake_sink import LakeBatchSink
 
 # Windows are numbered from this instant; changing it invalidates recovery snapshots.
 WINDOW_ALIGN = datetime(2020, 1, 1, tzinfo=UTC)
 BOUNDED_RUN_LATENESS = timedelta(days=7)
+# Shards of the heavy-hitter gate: enough to spread over workers, few enough to stay cheap.
+GATE_SHARDS = 64
 
 
 @dataclass(frozen=True)
@@ -120,9 +124,24 @@ def build_flow(
     op.output("lake", batches, lake_sink)
 
     observations = op.flat_map("keys", records, observation_keys)
+    by_shard = op.map("shard", observations, lambda kv: (shard_of(kv[0], GATE_SHARDS), kv))
+
+    def gate(
+        state: HeavyHitterGate | None, keyed: tuple[str, Observation]
+    ) -> tuple[HeavyHitterGate, list[tuple[str, Observation]]]:
+        if state is None:
+            state = HeavyHitterGate(
+                window=config.window,
+                align_to=WINDOW_ALIGN,
+                min_support=config.monitor.min_support,
+                idle_windows=int(config.monitor.idle / config.window),
+            )
+        return state, state.offer(*keyed)
+
+    admitted = op.map("unshard", op.stateful_flat_map("heavy_hitters", by_shard, gate), _second)
     windows = win.fold_window(
         "windows",
-        observations,
+        admitted,
         clock=win.EventClock(
             lambda o: o.created_at, wait_for_system_duration=config.allowed_lateness
         ),
@@ -151,6 +170,10 @@ def build_flow(
     for index, sink in enumerate(alert_sinks):
         op.output(f"alerts_{index}", alert_values, sink)
     return flow
+
+
+def _second(pair: tuple[str, tuple[str, Observation]]) -> tuple[str, Observation]:
+    return pair[1]
 
 
 class _LazyEnricher:
