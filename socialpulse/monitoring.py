@@ -13,13 +13,15 @@ Watch-list keywords are always monitored.
 from __future__ import annotations
 
 import copy
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from socialpulse import metrics
 from socialpulse.alerts import Alert, Cooldown, alert_id_for
-from socialpulse.detection import build_detector
+from socialpulse.detection import Verdict, build_detector
 from socialpulse.settings import Settings
 from socialpulse.windows import WindowStats, split_key
 
@@ -40,6 +42,8 @@ class MonitorConfig:
     sentiment_drop: float = 0.35
     sentiment_warmup: int = 10
     max_gap_windows: int = 24 * 60
+    # (key, window start) -> (posts per minute centre, spread) from `keyword_baselines`, if any.
+    baselines: Callable[[str, datetime], tuple[float, float] | None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MonitorConfig:
@@ -49,6 +53,26 @@ class MonitorConfig:
             cooldown=timedelta(seconds=settings.alert_cooldown_seconds),
             idle=timedelta(seconds=settings.idle_key_seconds),
         )
+
+
+def baseline_verdict(
+    observed: float, baseline: tuple[float, float], window: timedelta, band_z: float = 3.0
+) -> Verdict:
+    """Score a window against a per-minute hour-of-week baseline scaled to the window length.
+
+    The spread never goes below the Poisson spread of the expected count, so a key whose history
+    is flat (spread 0) does not alert on one extra post.
+    """
+    minutes = window / timedelta(minutes=1)
+    centre, spread = baseline[0] * minutes, baseline[1] * minutes
+    spread = max(spread, math.sqrt(max(centre, 1.0)))
+    z = (observed - centre) / spread
+    return Verdict(
+        score=math.erf(abs(z) / math.sqrt(2)),
+        expected=centre,
+        low=max(centre - band_z * spread, 0.0),
+        high=centre + band_z * spread,
+    )
 
 
 class KeyMonitor:
@@ -91,6 +115,11 @@ class KeyMonitor:
     ) -> list[Alert]:
         verdict = self.detector.score_one(float(stats.posts), start)
         self.detector.learn_one(float(stats.posts), start)
+        baseline = self.config.baselines(key, start) if self.config.baselines else None
+        if baseline is not None:
+            # History by hour of week knows the daily and weekly rhythm the online model is
+            # still learning: when the batch side has it, it sets the expectation.
+            verdict = baseline_verdict(stats.posts, baseline, self.config.window)
         sentiment = stats.sentiment_mean
         shift = (
             sentiment - self.sentiment_baseline

@@ -28,6 +28,7 @@ from bytewax.outputs import Sink
 from socialpulse import metrics
 from socialpulse.adapters import parse_message
 from socialpulse.alerts import Alert
+from socialpulse.baselines import RefreshingBaselines
 from socialpulse.enrichment import Enricher
 from socialpulse.heavy_hitters import HeavyHitterGate, shard_of
 from socialpulse.lake import Lake
@@ -61,7 +62,10 @@ class FlowConfig:
             lake_batch_size=settings.lake_batch_size,
             lake_flush=timedelta(seconds=settings.lake_flush_seconds),
             watchlist=settings.watchlist_terms,
-            monitor=MonitorConfig.from_settings(settings),
+            monitor=replace(
+                MonitorConfig.from_settings(settings),
+                baselines=RefreshingBaselines(lambda: Lake.from_settings(settings)),
+            ),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -94,3 +95,17 @@ def test_akeyword_sentiment_crisis_on_a_watched_keyword_is_alerted(config: FlowC
     assert crisis, "no alert for the sentiment crisis"
     assert crisis[0].window_start == T0 + timedelta(minutes=50)
     assert crisis[0].sentiment_shift < -0.5
+
+
+def test_batch_baselines_set_the_expectation_when_present(config: FlowConfig) -> None:
+    values, index = [], 0
+    for minute in range(90):
+        posts = 40 if minute == 80 else 4 + minute % 2
+        for second in range(posts):
+            at = T0 + timedelta(minutes=minute, seconds=second * 60 / posts)
+            values.append(post_bytes(index, at, ["dance"]))
+            index += 1
+    # History says this hour of the week is busy for #dance: 40 posts a minute is normal.
+    busy = replace(config.monitor, baselines=lambda key, start: (30.0, 8.0))
+    _, _, alerts = _run(values, replace(config, monitor=busy))
+    assert [a for a in alerts if a.key == "dance" and a.direction == "spike"] == []
