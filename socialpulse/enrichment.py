@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from socialpulse.settings import Settings
+from socialpulse.text import clean_text, tokenize
 
 SentimentScorer = Callable[[str], tuple[str, float]]
 
@@ -51,16 +52,17 @@ class Enricher:
     @classmethod
     def from_settings(cls, settings: Settings) -> Enricher:
         from socialpulse.sentiment import load_stream_scorer
-        from socialpulse.text import clean_text
 
         return cls(settings.watchlist_terms, clean_text, load_stream_scorer())
 
     def enrich(self, record: dict[str, Any]) -> dict[str, Any]:
         text = record.get("text") or ""
         label, score = self._sentiment(text)
+        clean = self._clean(text)
         return {
             **record,
-            "clean_text": self._clean(text),
+            "clean_text": clean,
+            "tokens": tokenize(clean),
             "keywords": match_keywords(
                 self._pattern, text, record.get("hashtags") or (), self.terms
             ),

@@ -36,6 +36,7 @@ LANDING_ARROW_SCHEMA = pa.schema(
         ("kafka_partition", pa.int32()),
         ("kafka_offset", pa.int64()),
         ("clean_text", pa.string()),
+        ("tokens", pa.list_(pa.string())),
         ("keywords", pa.list_(pa.string())),
         ("sentiment_label", pa.string()),
         ("sentiment_score", pa.float64()),

@@ -1,5 +1,5 @@
 """Text processing for posts."""
 
-from socialpulse.text.cleaning import clean_text
+from socialpulse.text.cleaning import clean_text, tokenize
 
-__all__ = ["clean_text"]
+__all__ = ["clean_text", "tokenize"]

@@ -25,3 +25,15 @@ def clean_text(text: str) -> str:
     text = _MENTION.sub(" ", text)
     text = _REPEATS.sub(r"\1\1", text)
     return _SPACES.sub(" ", text).strip()
+
+
+_TOKEN = re.compile("#?\\w[\\w'\u2019]*", re.UNICODE)  # apostrophes: l'été, l\u2019été
+
+
+def tokenize(clean: str) -> list[str]:
+    """Lower-cased word tokens of cleaned text, hashtags kept with their `#`.
+
+    >>> tokenize("Soo good!!! Ça va? #Dance l'été 2026")
+    ['soo', 'good', 'ça', 'va', '#dance', "l'été", '2026']
+    """
+    return [token.lower() for token in _TOKEN.findall(clean)]

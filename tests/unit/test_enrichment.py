@@ -27,6 +27,7 @@ def test_enrich_adds_clean_text_keywords_and_sentiment() -> None:
     record = {"id": "p", "text": "I hate ACME", "hashtags": [], "created_at": datetime.now(UTC)}
     enriched = enricher.enrich(record)
     assert enriched["clean_text"] == "i hate acme"
+    assert enriched["tokens"] == ["i", "hate", "acme"]
     assert enriched["keywords"] == ["acme"]
     assert (enriched["sentiment_label"], enriched["sentiment_score"]) == ("negative", -0.5)
     assert enriched["ingested_at"].tzinfo is UTC
