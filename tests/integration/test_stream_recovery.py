@@ -1,7 +1,8 @@
-"""`socialpulse stream` against the real broker, killed with SIGKILL and restarted.
+"""`socialpulse stream` against the real broker: killed and restarted, and run as two processes.
 
 What the user sees must not change: every valid post lands exactly once in the lake, every bad
-message is in the dead-letter topic with its reason.
+message is in the dead-letter topic with its reason, and a two-process cluster lands the same
+posts as one process.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import polars as pl
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -34,9 +36,10 @@ def _create_topics(bootstrap: str, names: list[str], partitions: int) -> None:
         future.result(10)
 
 
-def _landed(lake_dir: Path):
+def _landed(lake_dir: Path) -> pl.DataFrame:
     lake = Lake.from_url(str(lake_dir))
-    return lake.read(landing_files(lake))
+    frame = lake.read(landing_files(lake))
+    return frame if not frame.is_empty() else pl.DataFrame({"id": []}, schema={"id": pl.String})
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float, interval: float = 0.5) -> bool:
@@ -48,9 +51,9 @@ def _wait_for(condition: Callable[[], bool], timeout: float, interval: float = 0
     return condition()
 
 
-def _start_stream(env: dict[str, str], log: Path) -> subprocess.Popen:
+def _start_stream(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "socialpulse.cli.main", "stream", "-w", "2"],
+        [sys.executable, "-m", "socialpulse.cli.main", "stream", *(args or ("-w", "2"))],
         env=env,
         stdout=open(log, "ab"),
         stderr=subprocess.STDOUT,
@@ -117,3 +120,54 @@ def test_killed_stream_resumes_without_loss_or_duplicates(
     # At least once: a kill may re-send a dead letter, never lose one.
     assert {m.value() for m in dead} == {m.value for m in messages if m.malformed}
     assert all(dict(m.headers())["socialpulse.reason"] for m in dead)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_two_processes_land_the_same_posts_as_one(kafka_bootstrap: str, tmp_path: Path) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    posts, dlq, alerts = f"posts-{suffix}", f"dlq-{suffix}", f"alerts-{suffix}"
+    _create_topics(kafka_bootstrap, [posts, dlq, alerts], partitions=4)
+    messages = list(generate_messages(GeneratorConfig(count=3000, malformed_rate=0.02, seed=8)))
+    with PostProducer(Settings(kafka_bootstrap=kafka_bootstrap)) as producer:
+        for message in messages:
+            producer.send(posts, message.value, key=message.key)
+    valid_ids = {m.post.id for m in messages if not m.malformed}
+    addresses = f"127.0.0.1:{_free_port()};127.0.0.1:{_free_port()}"
+    outcomes = {}
+    for name, runs in {
+        "one": [("-w", "1", "--no-recovery")],
+        "two": [("-i", str(i), "-a", addresses, "--no-recovery") for i in (0, 1)],
+    }.items():
+        env = {
+            **os.environ,
+            "SOCIALPULSE_STATE_DIR": str(tmp_path / name),
+            "SOCIALPULSE_KAFKA_BOOTSTRAP": kafka_bootstrap,
+            "SOCIALPULSE_POSTS_TOPIC": posts,
+            "SOCIALPULSE_DLQ_TOPIC": dlq,
+            "SOCIALPULSE_ALERTS_TOPIC": alerts,
+            "SOCIALPULSE_LAKE_FLUSH_SECONDS": "1",
+        }
+        lake_dir = tmp_path / name / "lake"
+        processes = [_start_stream(env, tmp_path / f"{name}.log", *args) for args in runs]
+        try:
+            done = _wait_for(
+                lambda lake_dir=lake_dir: _landed(lake_dir)["id"].n_unique() == len(valid_ids), 90
+            )
+            assert done, (tmp_path / f"{name}.log").read_text()[-3000:]
+            time.sleep(2)
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.wait(30)
+        landed = _landed(lake_dir)
+        outcomes[name] = (sorted(landed["id"]), landed.height)
+    assert outcomes["two"] == outcomes["one"]
+    assert outcomes["one"][1] == len(valid_ids)
