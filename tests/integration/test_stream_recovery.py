@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -24,6 +24,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from socialpulse.generator import GeneratorConfig, generate_messages
 from socialpulse.kafka_producer import PostProducer
 from socialpulse.lake import Lake, landing_files
+from socialpulse.services.processes import wait_until
 from socialpulse.settings import Settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -36,19 +37,41 @@ def _create_topics(bootstrap: str, names: list[str], partitions: int) -> None:
         future.result(10)
 
 
+def _topics_with_posts(
+    bootstrap: str, partitions: int, config: GeneratorConfig
+) -> tuple[tuple[str, str, str], list]:
+    """Fresh posts, dead-letter and alerts topics, with generated posts (3% malformed) in."""
+    suffix = uuid.uuid4().hex[:8]
+    topics = (f"posts-{suffix}", f"dlq-{suffix}", f"alerts-{suffix}")
+    _create_topics(bootstrap, list(topics), partitions)
+    messages = list(generate_messages(replace(config, malformed_rate=0.03)))
+    with PostProducer(Settings(kafka_bootstrap=bootstrap)) as producer:
+        for message in messages:
+            producer.send(topics[0], message.value, key=message.key)
+    return topics, messages
+
+
 def _landed(lake_dir: Path) -> pl.DataFrame:
     lake = Lake.from_url(str(lake_dir))
     frame = lake.read(landing_files(lake))
     return frame if not frame.is_empty() else pl.DataFrame({"id": []}, schema={"id": pl.String})
 
 
-def _wait_for(condition: Callable[[], bool], timeout: float, interval: float = 0.5) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()
+def _stream_env(
+    bootstrap: str, state_dir: Path, topics: tuple[str, str, str], **settings: str
+) -> dict[str, str]:
+    """The stream's environment: its own state dir and topics, landing every second."""
+    posts, dlq, alerts = topics
+    chosen = {
+        "STATE_DIR": str(state_dir),
+        "KAFKA_BOOTSTRAP": bootstrap,
+        "POSTS_TOPIC": posts,
+        "DLQ_TOPIC": dlq,
+        "ALERTS_TOPIC": alerts,
+        "LAKE_FLUSH_SECONDS": "1",
+        **settings,
+    }
+    return {**os.environ, **{f"SOCIALPULSE_{k}": v for k, v in chosen.items()}}
 
 
 def _start_stream(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
@@ -63,30 +86,15 @@ def _start_stream(env: dict[str, str], log: Path, *args: str) -> subprocess.Pope
 def test_killed_stream_resumes_without_loss_or_duplicates(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    suffix = uuid.uuid4().hex[:8]
-    posts, dlq, alerts = f"posts-{suffix}", f"dlq-{suffix}", f"alerts-{suffix}"
-    _create_topics(kafka_bootstrap, [posts, dlq, alerts], partitions=2)
-    messages = list(generate_messages(GeneratorConfig(count=4000, malformed_rate=0.03, seed=21)))
-    with PostProducer(Settings(kafka_bootstrap=kafka_bootstrap)) as producer:
-        for message in messages:
-            producer.send(posts, message.value, key=message.key)
+    topics, messages = _topics_with_posts(kafka_bootstrap, 2, GeneratorConfig(4000, seed=21))
     valid_ids = {m.post.id for m in messages if not m.malformed}
-    env = {
-        **os.environ,
-        "SOCIALPULSE_STATE_DIR": str(tmp_path),
-        "SOCIALPULSE_KAFKA_BOOTSTRAP": kafka_bootstrap,
-        "SOCIALPULSE_POSTS_TOPIC": posts,
-        "SOCIALPULSE_DLQ_TOPIC": dlq,
-        "SOCIALPULSE_ALERTS_TOPIC": alerts,
-        "SOCIALPULSE_LAKE_BATCH_SIZE": "150",
-        "SOCIALPULSE_LAKE_FLUSH_SECONDS": "1",
-    }
+    env = _stream_env(kafka_bootstrap, tmp_path, topics, LAKE_BATCH_SIZE="150")
     log = tmp_path / "stream.log"
     lake_dir = tmp_path / "lake"
 
     first = _start_stream(env, log)
     try:
-        assert _wait_for(lambda: len(landing_files(Lake.from_url(str(lake_dir)))) >= 3, 60), (
+        assert wait_until(lambda: len(landing_files(Lake.from_url(str(lake_dir)))) >= 3, 60), (
             log.read_text()
         )
     finally:
@@ -98,7 +106,7 @@ def test_killed_stream_resumes_without_loss_or_duplicates(
 
     second = _start_stream(env, log)
     try:
-        assert _wait_for(lambda: _landed(lake_dir)["id"].n_unique() == len(valid_ids), 90), (
+        assert wait_until(lambda: _landed(lake_dir)["id"].n_unique() == len(valid_ids), 90), (
             log.read_text()[-3000:]
         )
         time.sleep(3)  # anything still in flight would show up as a duplicate
@@ -109,8 +117,8 @@ def test_killed_stream_resumes_without_loss_or_duplicates(
     assert set(landed["id"]) == valid_ids
     assert landed.height == len(valid_ids), "a replayed batch was added instead of rewritten"
 
-    consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"check-{suffix}"})
-    consumer.assign([TopicPartition(dlq, p, 0) for p in range(2)])
+    consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"check-{topics[1]}"})
+    consumer.assign([TopicPartition(topics[1], p, 0) for p in range(2)])
     dead: list = []
     deadline = time.monotonic() + 30
     expected_dead = sum(m.malformed for m in messages)
@@ -131,13 +139,7 @@ def _free_port() -> int:
 
 
 def test_two_processes_land_the_same_posts_as_one(kafka_bootstrap: str, tmp_path: Path) -> None:
-    suffix = uuid.uuid4().hex[:8]
-    posts, dlq, alerts = f"posts-{suffix}", f"dlq-{suffix}", f"alerts-{suffix}"
-    _create_topics(kafka_bootstrap, [posts, dlq, alerts], partitions=4)
-    messages = list(generate_messages(GeneratorConfig(count=3000, malformed_rate=0.02, seed=8)))
-    with PostProducer(Settings(kafka_bootstrap=kafka_bootstrap)) as producer:
-        for message in messages:
-            producer.send(posts, message.value, key=message.key)
+    topics, messages = _topics_with_posts(kafka_bootstrap, 4, GeneratorConfig(3000, seed=8))
     valid_ids = {m.post.id for m in messages if not m.malformed}
     addresses = f"127.0.0.1:{_free_port()};127.0.0.1:{_free_port()}"
     outcomes = {}
@@ -145,19 +147,11 @@ def test_two_processes_land_the_same_posts_as_one(kafka_bootstrap: str, tmp_path
         "one": [("-w", "1", "--no-recovery")],
         "two": [("-i", str(i), "-a", addresses, "--no-recovery") for i in (0, 1)],
     }.items():
-        env = {
-            **os.environ,
-            "SOCIALPULSE_STATE_DIR": str(tmp_path / name),
-            "SOCIALPULSE_KAFKA_BOOTSTRAP": kafka_bootstrap,
-            "SOCIALPULSE_POSTS_TOPIC": posts,
-            "SOCIALPULSE_DLQ_TOPIC": dlq,
-            "SOCIALPULSE_ALERTS_TOPIC": alerts,
-            "SOCIALPULSE_LAKE_FLUSH_SECONDS": "1",
-        }
+        env = _stream_env(kafka_bootstrap, tmp_path / name, topics)
         lake_dir = tmp_path / name / "lake"
         processes = [_start_stream(env, tmp_path / f"{name}.log", *args) for args in runs]
         try:
-            done = _wait_for(
+            done = wait_until(
                 lambda lake_dir=lake_dir: _landed(lake_dir)["id"].n_unique() == len(valid_ids), 90
             )
             assert done, (tmp_path / f"{name}.log").read_text()[-3000:]

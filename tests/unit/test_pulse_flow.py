@@ -63,7 +63,8 @@ def test_lake_batches_are_per_kafka_partition_and_bounded_in_size(config: FlowCo
     assert [r["kafka_offset"] for _, batch in lake for r in batch] == list(range(120))
 
 
-def test_a_burst_after_a_steady_baseline_raises_one_spike_alert(config: FlowConfig) -> None:
+def _dance_burst_at_minute_80() -> list[bytes]:
+    """Ninety minutes of four or five #dance posts a minute, and forty in minute 80."""
     values, index = [], 0
     for minute in range(90):
         posts = 40 if minute == 80 else 4 + minute % 2
@@ -71,6 +72,11 @@ def test_a_burst_after_a_steady_baseline_raises_one_spike_alert(config: FlowConf
             at = T0 + timedelta(minutes=minute, seconds=second * 60 / posts)
             values.append(post_bytes(index, at, ["dance"]))
             index += 1
+    return values
+
+
+def test_a_burst_after_a_steady_baseline_raises_one_spike_alert(config: FlowConfig) -> None:
+    values = _dance_burst_at_minute_80()
     _, _, alerts = _run(values, config)
     spikes = [a for a in alerts if a.key == "dance"]
     assert len(spikes) == 1
@@ -82,7 +88,7 @@ def test_a_burst_after_a_steady_baseline_raises_one_spike_alert(config: FlowConf
     assert len(alert.sample_post_ids) == 5
 
 
-def test_akeyword_sentiment_crisis_on_a_watched_keyword_is_alerted(config: FlowConfig) -> None:
+def test_a_sentiment_crisis_on_a_watched_keyword_is_alerted(config: FlowConfig) -> None:
     values, index = [], 0
     for minute in range(60):
         text = "acme is awful" if minute >= 50 else "acme is fine"
@@ -98,13 +104,7 @@ def test_akeyword_sentiment_crisis_on_a_watched_keyword_is_alerted(config: FlowC
 
 
 def test_batch_baselines_set_the_expectation_when_present(config: FlowConfig) -> None:
-    values, index = [], 0
-    for minute in range(90):
-        posts = 40 if minute == 80 else 4 + minute % 2
-        for second in range(posts):
-            at = T0 + timedelta(minutes=minute, seconds=second * 60 / posts)
-            values.append(post_bytes(index, at, ["dance"]))
-            index += 1
+    values = _dance_burst_at_minute_80()
     # History says this hour of the week is busy for #dance: 40 posts a minute is normal.
     busy = replace(config.monitor, baselines=lambda key, start: (30.0, 8.0))
     _, _, alerts = _run(values, replace(config, monitor=busy))
