@@ -6,6 +6,7 @@ streaming dataflow over exactly what was produced → lake → warehouse → sum
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -81,6 +82,7 @@ def run_demo(
                 summary.produced += 1
                 summary.malformed_produced += message.malformed
         offsets = producer.delivered_offsets()
+        del producer  # its librdkafka handle must not outlive the broker the demo may stop
         say(f"streaming {summary.produced} messages through the dataflow")
         before = metrics.snapshot()
         _run_bounded_flow(settings, offsets)
@@ -137,3 +139,6 @@ def _run_bounded_flow(settings: Settings, offsets: dict[int, tuple[int, int]]) -
         stop_offsets={partition: last for partition, (_, last) in offsets.items()},
     )
     run_main(flow)
+    # Drop the flow's Kafka clients now, before the demo stops the broker under them.
+    del flow
+    gc.collect()

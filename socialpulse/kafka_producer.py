@@ -17,7 +17,8 @@ class BrokerUnreachable(RuntimeError):
 
 def check_broker(config: dict[str, str], timeout: float = 5.0) -> None:
     try:
-        AdminClient(config).list_topics(timeout=timeout)
+        # log_level 0: an unreachable broker is reported once below, not logged per retry.
+        AdminClient({**config, "log_level": 0}).list_topics(timeout=timeout)
     except KafkaException as error:
         raise BrokerUnreachable(
             f"cannot reach Kafka at {config['bootstrap.servers']} ({error.args[0]}); run "

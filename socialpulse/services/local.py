@@ -144,7 +144,8 @@ def kafka_healthy(bootstrap: str, timeout: float = 3.0) -> bool:
     from confluent_kafka.admin import AdminClient
 
     try:
-        AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=timeout)
+        # log_level 0: probing a broker that is not up yet is expected, not worth a log line.
+        AdminClient({"bootstrap.servers": bootstrap, "log_level": 0}).list_topics(timeout=timeout)
     except Exception:
         return False
     return True

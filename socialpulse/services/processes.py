@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -82,6 +83,13 @@ def wait_until(check: Callable[[], bool], timeout: float, interval: float = 0.25
     return check()
 
 
+def _reap(pid: int) -> None:
+    """Collect the exit status if `pid` is our own child, so it does not linger as a zombie."""
+    # A pid started by another process (`services up`) is not ours to reap: init does it.
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
 def stop_pid(pid: int, timeout: float = 15.0) -> None:
     """SIGTERM, then SIGKILL if the process has not exited within `timeout`."""
     try:
@@ -94,3 +102,4 @@ def stop_pid(pid: int, timeout: float = 15.0) -> None:
         except ProcessLookupError:
             return
         wait_until(lambda: not pid_alive(pid), 5.0)
+    _reap(pid)
