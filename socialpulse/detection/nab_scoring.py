@@ -1,0 +1,147 @@
+"""The Numenta Anomaly Benchmark's scoring, reimplemented (numenta/NAB `sweeper.py`, `runner.py`).
+
+Per file: rows in the first 15% (at most 750 rows) are the probation period and are not scored.
+A detection is a row whose score is at or above the threshold. Inside a labelled window only the
+earliest detection counts, rewarded by the scaled sigmoid of its position (earlier is better); a
+window without detection costs `fn_weight`. A detection outside windows costs `fp_weight` times
+the scaled sigmoid of its distance past the previous window (before any window: the full cost).
+The threshold is one for all files, chosen to maximise the summed score; the result is normalised
+so that the null detector (never fires) scores 0 and a perfect one 100.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Profile:
+    tp_weight: float
+    fp_weight: float
+    fn_weight: float
+
+
+PROFILES = {
+    "standard": Profile(1.0, 0.11, 1.0),
+    "reward_low_FP_rate": Profile(1.0, 0.22, 1.0),
+    "reward_low_FN_rate": Profile(1.0, 0.11, 2.0),
+}
+
+
+def scaled_sigmoid(relative_position: float) -> float:
+    if relative_position > 3.0:
+        return -1.0  # far behind a window: a plain false positive
+    return 2.0 / (1.0 + math.exp(5.0 * relative_position)) - 1.0
+
+
+def probation_rows(length: int, fraction: float = 0.15) -> int:
+    return min(math.floor(fraction * length), math.floor(fraction * 5000))
+
+
+def label_rows(
+    timestamps: Sequence[datetime], windows: Sequence[tuple[datetime, datetime]]
+) -> list[tuple[int | None, float]]:
+    """For every row: (window index or None, unweighted reward/cost), as NAB's sweeper does."""
+    limits = []
+    for start, end in windows:
+        inside = [i for i, t in enumerate(timestamps) if start <= t <= end]
+        if inside:
+            limits.append((inside[0], inside[-1]))
+    labels: list[tuple[int | None, float]] = []
+    previous: tuple[int, int] | None = None  # (right index, width) of the last window passed
+    for i in range(len(timestamps)):
+        current = next((w for w, (left, right) in enumerate(limits) if left <= i <= right), None)
+        if current is not None:
+            left, right = limits[current]
+            width = right - left + 1
+            labels.append((current, scaled_sigmoid(-(right - i + 1) / width)))
+            if i == right:
+                previous = (right, width)
+        elif previous is not None:
+            right, width = previous
+            labels.append((None, scaled_sigmoid(abs(right - i) / max(width - 1, 1))))
+        else:
+            labels.append((None, -1.0))
+    return labels
+
+
+@dataclass(frozen=True)
+class FileData:
+    """The rows of one file after probation: score, window index (-1: none), reward or cost."""
+
+    name: str
+    scores: np.ndarray
+    window: np.ndarray
+    unweighted: np.ndarray
+    windows: int  # windows with at least one row after probation
+
+
+def prepare(
+    name: str,
+    timestamps: Sequence[datetime],
+    scores: Sequence[float],
+    windows: Sequence[tuple[datetime, datetime]],
+) -> FileData:
+    labels = label_rows(timestamps, windows)
+    start = probation_rows(len(timestamps))
+    window = np.array([-1 if w is None else w for w, _ in labels[start:]], dtype=np.int64)
+    return FileData(
+        name=name,
+        scores=np.asarray(scores[start:], dtype=np.float64),
+        window=window,
+        unweighted=np.array([u for _, u in labels[start:]], dtype=np.float64),
+        windows=len(set(window[window >= 0].tolist())),
+    )
+
+
+def raw_score(files: Sequence[FileData], threshold: float, profile: Profile) -> float:
+    total = 0.0
+    for data in files:
+        fired = data.scores >= threshold
+        outside = fired & (data.window < 0)
+        total += float(data.unweighted[outside].sum()) * profile.fp_weight
+        detected = 0
+        for index in np.unique(data.window[fired & (data.window >= 0)]):
+            # The earliest detection in a window has the largest reward.
+            total += (
+                float(data.unweighted[fired & (data.window == index)].max()) * profile.tp_weight
+            )
+            detected += 1
+        total -= (data.windows - detected) * profile.fn_weight
+    return total
+
+
+@dataclass(frozen=True)
+class Result:
+    profile: str
+    threshold: float
+    raw: float
+    normalized: float
+
+
+def best_threshold(files: Sequence[FileData], profile_name: str) -> Result:
+    """Sweep every distinct score as a threshold (plus 'never fire') and keep the best."""
+    profile = PROFILES[profile_name]
+    windows = sum(data.windows for data in files)
+    null = -windows * profile.fn_weight
+    perfect = windows * profile.tp_weight
+    candidates = sorted({float(v) for data in files for v in np.unique(data.scores)}, reverse=True)
+    best = Result(profile_name, math.inf, null, 0.0)
+    for threshold in _coarse(candidates):
+        raw = raw_score(files, threshold, profile)
+        if raw > best.raw:
+            best = Result(profile_name, threshold, raw, 100 * (raw - null) / (perfect - null))
+    return best
+
+
+def _coarse(candidates: list[float], limit: int = 400) -> list[float]:
+    """Every distinct score when few; otherwise evenly spaced quantiles of them (plus the top)."""
+    if len(candidates) <= limit:
+        return candidates
+    step = len(candidates) / limit
+    return sorted({candidates[int(i * step)] for i in range(limit)} | {candidates[0]}, reverse=True)
