@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "socialpulse.cli.demo",
     "socialpulse.cli.stream",
     "socialpulse.cli.generate",
+    "socialpulse.cli.detect",
 )
 
 for _module in COMMAND_MODULES:
