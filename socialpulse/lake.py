@@ -26,8 +26,6 @@ import pyarrow.parquet as pq
 from socialpulse.schema import POST_ARROW_SCHEMA
 from socialpulse.settings import Settings
 
-ZONES = ("landing", "cleansed", "analytics", "alerts")
-
 # What the stream lands: the canonical post, where it came from, and the enrichment.
 LANDING_ARROW_SCHEMA = pa.schema(
     [
@@ -61,11 +59,6 @@ class Lake:
     def from_settings(cls, settings: Settings) -> Lake:
         return cls.from_url(settings.resolved_lake_url, settings.storage_options())
 
-    @property
-    def url(self) -> str:
-        protocol = self.fs.protocol if isinstance(self.fs.protocol, str) else self.fs.protocol[0]
-        return self.root if protocol in ("file", "local") else f"{protocol}://{self.root}"
-
     def path(self, *parts: str) -> str:
         return posixpath.join(self.root, *parts)
 
@@ -98,10 +91,6 @@ def _is_local(fs: fsspec.AbstractFileSystem) -> bool:
 def hour_partition(ts: datetime) -> str:
     """`dt=YYYY-MM-DD/hour=HH` of an event time (UTC)."""
     return f"dt={ts:%Y-%m-%d}/hour={ts:%H}"
-
-
-def partition_date(partition: str) -> str:
-    return partition.split("/")[0].removeprefix("dt=")
 
 
 def batch_object_name(topic: str, partition: int, first_offset: int) -> str:

@@ -114,15 +114,6 @@ class Warehouse:
             names = [d.name for d in cursor.description]
             return pl.DataFrame(cursor.fetchall(), schema=names, orient="row")
 
-    def table_exists(self, table: str) -> bool:
-        schema, _, name = table.rpartition(".")
-        frame = self.query(
-            "SELECT count(*) AS n FROM information_schema.tables "
-            "WHERE table_name = ? AND table_schema = ?",
-            (name, schema or ("main" if self.dialect == "duckdb" else "public")),
-        )
-        return bool(frame["n"][0])
-
     def ensure_table(self, table: str, schema: pl.Schema, key: Sequence[str]) -> None:
         self.execute(create_table_sql(table, schema, key, self.dialect))
 

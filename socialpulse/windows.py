@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-KEY_KINDS = ("keyword", "hashtag", "music")
 SAMPLE_SIZE = 5
 
 
