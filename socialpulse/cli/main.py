@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "socialpulse.cli.stream",
     "socialpulse.cli.generate",
     "socialpulse.cli.detect",
+    "socialpulse.cli.sentiment",
 )
 
 for _module in COMMAND_MODULES:
