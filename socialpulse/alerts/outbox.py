@@ -10,6 +10,7 @@ it re-sends once after restart: receivers deduplicate on the X-SocialPulse-Alert
 
 from __future__ import annotations
 
+import logging
 import random
 import sqlite3
 import threading
@@ -22,6 +23,8 @@ import httpx
 
 from socialpulse.alerts.model import Alert
 from socialpulse.alerts.webhook import Attempt, WebhookTarget, post_alert
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -150,7 +153,12 @@ class OutboxWorker:
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
-            self._outbox.drain()
+            try:
+                self._outbox.drain()
+            except Exception:
+                # A failed drain (a locked or full disk) must not end deliveries for good: the
+                # alerts stay in the outbox and the next tick tries again.
+                log.exception("webhook outbox drain failed; retrying in %.0f s", self._interval)
 
     def stop(self) -> None:
         self._stop.set()

@@ -173,3 +173,29 @@ def test_permanent_client_error_is_recorded_and_not_retried(
     assert (alert_id, url) == (_alert(0).alert_id, receiver.url)
     assert error.startswith("HTTP 400")
     assert receiver.requests == []
+
+
+def test_worker_keeps_draining_after_a_failed_drain(receiver: Receiver, tmp_path: Path) -> None:
+    import time
+
+    from socialpulse.alerts import OutboxWorker
+
+    outbox = Outbox(tmp_path / "o.sqlite3", [WebhookTarget(receiver.url, None)])
+    real_drain, calls = outbox.drain, []
+
+    def flaky_drain() -> DrainReport:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("disk full")
+        return real_drain()
+
+    outbox.drain = flaky_drain  # type: ignore[method-assign]
+    worker = OutboxWorker(outbox, interval=0.05)
+    worker.start()
+    outbox.enqueue(_alert(0))
+    deadline = time.monotonic() + 5
+    while not receiver.requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    worker.stop()
+    assert len(calls) >= 2
+    assert len(receiver.requests) == 1
