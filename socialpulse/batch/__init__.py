@@ -1,0 +1,1 @@
+"""Batch-side pure logic (polars): what the Dagster assets and the Spark job compute."""

@@ -1,0 +1,141 @@
+"""`keyword_baselines`: robust hour-of-week statistics per stream key, from landed posts.
+
+Counts are taken per key per clock hour over the whole window, zero-count hours included: a key
+that is quiet most Mondays at 09:00 must have a low centre there, which leaving out its empty
+hours would hide (the seed's bug, together with scaling a daily spread by 96). Posts are reported
+per minute, the unit the stream reads (see `socialpulse.baselines`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from socialpulse.baselines import BASELINES_PATH
+from socialpulse.lake import Lake
+
+MAD_SCALE = 1.4826
+
+BASELINE_COLUMNS = [
+    "key",
+    "hour_of_week",
+    "posts_centre",
+    "posts_spread",
+    "engagement_centre",
+    "engagement_spread",
+    "sentiment_centre",
+    "sentiment_spread",
+    "weeks",
+    "computed_at",
+]
+
+
+def key_observations(landed: pl.DataFrame, *, min_hashtag_length: int = 2) -> pl.DataFrame:
+    """One row per (post, key) as `socialpulse.windows.observation_keys` counts them."""
+    base = landed.unique("id", keep="first").select(
+        "id",
+        "created_at",
+        (
+            pl.col("likes").fill_null(0)
+            + pl.col("shares").fill_null(0)
+            + pl.col("comments").fill_null(0)
+        ).alias("engagement"),
+        pl.col("sentiment_score").alias("sentiment"),
+        "hashtags",
+        "music_id",
+        "keywords",
+    )
+    hashtags = (
+        base.explode("hashtags")
+        .filter(pl.col("hashtags").str.len_chars() >= min_hashtag_length)
+        .with_columns(key=pl.lit("hashtag:") + pl.col("hashtags").str.to_lowercase())
+    )
+    music = base.filter(pl.col("music_id").is_not_null() & (pl.col("music_id") != "")).with_columns(
+        key=pl.lit("music:") + pl.col("music_id")
+    )
+    keywords = (
+        base.explode("keywords")
+        .filter(pl.col("keywords").is_not_null())
+        .with_columns(key=pl.lit("keyword:") + pl.col("keywords").str.to_lowercase())
+    )
+    columns = ["id", "created_at", "engagement", "sentiment", "key"]
+    return pl.concat([frame.select(columns) for frame in (hashtags, music, keywords)]).unique(
+        ["id", "key"]
+    )
+
+
+def _robust(column: str, prefix: str) -> list[pl.Expr]:
+    centre = pl.col(column).median()
+    return [
+        centre.alias(f"{prefix}_centre"),
+        ((pl.col(column) - centre).abs().median() * MAD_SCALE).alias(f"{prefix}_spread"),
+    ]
+
+
+def keyword_baselines(
+    landed: pl.DataFrame, *, end: datetime, weeks: int, computed_at: datetime
+) -> pl.DataFrame:
+    """Median and 1.4826·MAD per key and hour of week over the `weeks` weeks before `end`.
+
+    Posts per minute and engagement per minute use every hour of the window (zeros where the key
+    had no post); sentiment is the mean score of the hours that had posts, since an empty hour
+    has no sentiment.
+    """
+    start = end - timedelta(weeks=weeks)
+    observations = key_observations(landed).filter(
+        (pl.col("created_at") >= start) & (pl.col("created_at") < end)
+    )
+    hourly = observations.group_by("key", pl.col("created_at").dt.truncate("1h").alias("hour")).agg(
+        pl.len().alias("posts"),
+        pl.col("engagement").sum().alias("engagement"),
+        pl.col("sentiment").mean().alias("sentiment"),
+    )
+    hours = pl.DataFrame(
+        {"hour": pl.datetime_range(start, end, "1h", closed="left", time_zone="UTC", eager=True)}
+    )
+    grid = (
+        observations.select("key")
+        .unique()
+        .join(hours, how="cross")
+        .join(hourly, on=["key", "hour"], how="left")
+        .with_columns(
+            (pl.col("posts").fill_null(0) / 60.0).alias("posts"),
+            (pl.col("engagement").fill_null(0) / 60.0).alias("engagement"),
+            ((pl.col("hour").dt.weekday() - 1) * 24 + pl.col("hour").dt.hour())
+            .cast(pl.Int32)
+            .alias("hour_of_week"),
+        )
+    )
+    return (
+        grid.group_by("key", "hour_of_week")
+        .agg(
+            *_robust("posts", "posts"),
+            *_robust("engagement", "engagement"),
+            *_robust("sentiment", "sentiment"),
+        )
+        .with_columns(
+            pl.lit(weeks).cast(pl.Int32).alias("weeks"),
+            pl.lit(computed_at).alias("computed_at"),
+        )
+        .select(BASELINE_COLUMNS)
+        .sort("key", "hour_of_week")
+    )
+
+
+def write_keyword_baselines(lake: Lake, baselines: pl.DataFrame) -> str:
+    """Write where the stream reads them; returns the object path."""
+    path = lake.path(*BASELINES_PATH)
+    lake.write_table(path, baselines.to_arrow())
+    return path
+
+
+def read_keyword_baselines(lake: Lake) -> dict[str, dict[int, tuple[float, float]]]:
+    """key -> hour_of_week -> (posts_centre, posts_spread), posts per minute."""
+    frame = lake.read([lake.path(*BASELINES_PATH)])
+    result: dict[str, dict[int, tuple[float, float]]] = {}
+    for key, hour, centre, spread in frame.select(
+        "key", "hour_of_week", "posts_centre", "posts_spread"
+    ).iter_rows():
+        result.setdefault(key, {})[hour] = (centre, spread)
+    return result
