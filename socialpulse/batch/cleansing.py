@@ -39,7 +39,7 @@ def cleanse(landed: pl.DataFrame) -> dict[str, pl.DataFrame]:
             pl.col("platform").first(),
             pl.col("created_at").min().alias("first_seen"),
             pl.col("created_at").max().alias("last_seen"),
-            pl.len().alias("posts"),
+            pl.len().cast(pl.Int64).alias("posts"),
         )
         .sort("author_id")
     )
@@ -48,7 +48,7 @@ def cleanse(landed: pl.DataFrame) -> dict[str, pl.DataFrame]:
         .agg(
             pl.col("created_at").min().alias("first_seen"),
             pl.col("created_at").max().alias("last_seen"),
-            pl.len().alias("posts"),
+            pl.len().cast(pl.Int64).alias("posts"),
         )
         .sort("challenge")
     )
@@ -61,7 +61,7 @@ def cleanse(landed: pl.DataFrame) -> dict[str, pl.DataFrame]:
             pl.col("music_author").drop_nulls().last().alias("music_author"),
             pl.col("created_at").min().alias("first_seen"),
             pl.col("created_at").max().alias("last_seen"),
-            pl.len().alias("posts"),
+            pl.len().cast(pl.Int64).alias("posts"),
         )
         .sort("music_id")
     )

@@ -14,12 +14,13 @@ def sentiment_summary(landed: pl.DataFrame, *, every: str = "15m") -> pl.DataFra
         landed.unique("id", keep="first").select("id", "sentiment_label"), on="id"
     )
     counts = [
-        (pl.col("sentiment_label") == label).sum().alias(f"{label}_posts") for label in LABELS
+        (pl.col("sentiment_label") == label).sum().cast(pl.Int64).alias(f"{label}_posts")
+        for label in LABELS
     ]
     summary = observations.group_by(
         "key", pl.col("created_at").dt.truncate(every).alias("window_start")
     ).agg(
-        pl.len().alias("posts"),
+        pl.len().cast(pl.Int64).alias("posts"),
         *counts,
         pl.col("sentiment").mean().alias("mean_score"),
     )

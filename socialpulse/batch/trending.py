@@ -28,8 +28,8 @@ TREND_COLUMNS = [
 def daily_activity(items: pl.DataFrame, key: str) -> pl.DataFrame:
     """Posts, distinct authors and engagement per `key` per day from (post, key) rows."""
     return items.group_by(pl.col("created_at").dt.date().alias("day"), key).agg(
-        pl.col("id").n_unique().alias("posts"),
-        pl.col("author_id").n_unique().alias("authors"),
+        pl.col("id").n_unique().cast(pl.Int64).alias("posts"),
+        pl.col("author_id").n_unique().cast(pl.Int64).alias("authors"),
         pl.col("engagement").sum().alias("engagement"),
     )
 

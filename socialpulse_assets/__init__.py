@@ -1,0 +1,1 @@
+"""The SocialPulse Dagster code location (see definitions.py)."""

@@ -1,0 +1,1 @@
+"""Asset modules grouped by domain: lake ingestion, analytics."""

@@ -1,0 +1,142 @@
+"""Baselines, trends and sentiment summaries computed from the lake."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import polars as pl
+from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
+
+from socialpulse.batch.baselines import keyword_baselines as compute_keyword_baselines
+from socialpulse.batch.baselines import write_keyword_baselines
+from socialpulse.batch.sentiment_summary import sentiment_summary as compute_sentiment_summary
+from socialpulse.batch.trending import (
+    challenge_items,
+    daily_activity,
+    music_items,
+    rank_trending,
+)
+from socialpulse.lake import Lake, landing_files
+from socialpulse.loading import deduplicate_posts
+from socialpulse_assets.metadata import table_metadata
+from socialpulse_assets.partitions import daily
+from socialpulse_assets.resources import LakeResource, WarehouseResource
+
+
+class BaselineConfig(Config):
+    weeks: int = 4
+
+
+class TrendingConfig(Config):
+    baseline_days: int = 7
+    min_posts: int = 5
+    min_authors: int = 3
+    top: int = 50
+
+
+def _landed_days(lake: Lake, first: date, last: date) -> pl.DataFrame:
+    days = [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+    return lake.read([f for day in days for f in landing_files(lake, day)])
+
+
+@asset(deps=["posts"], group_name="analytics")
+def keyword_baselines(
+    config: BaselineConfig, lake: LakeResource, warehouse: WarehouseResource
+) -> MaterializeResult:
+    """Hour-of-week median and 1.4826·MAD per key over the last weeks; the stream reads them."""
+    now = datetime.now(UTC)
+    end = now.replace(minute=0, second=0, microsecond=0)
+    the_lake = lake.lake()
+    landed = _landed_days(the_lake, (end - timedelta(weeks=config.weeks)).date(), end.date())
+    baselines = (
+        compute_keyword_baselines(landed, end=end, weeks=config.weeks, computed_at=now)
+        if not landed.is_empty()
+        else pl.DataFrame()
+    )
+    if baselines.is_empty():
+        return MaterializeResult(metadata={"row_count": 0})
+    path = write_keyword_baselines(the_lake, baselines)
+    with warehouse.connect() as db:
+        db.replace_where("keyword_baselines", baselines, "1 = 1", (), key=["key", "hour_of_week"])
+    return MaterializeResult(metadata={**table_metadata(baselines), "path": path})
+
+
+def _trending(
+    context: AssetExecutionContext,
+    config: TrendingConfig,
+    lake: LakeResource,
+    warehouse: WarehouseResource,
+    table: str,
+) -> MaterializeResult:
+    day = date.fromisoformat(context.partition_key)
+    posts = deduplicate_posts(
+        _landed_days(lake.lake(), day - timedelta(days=config.baseline_days), day)
+    )
+    if posts.is_empty():
+        return MaterializeResult(metadata={"row_count": 0})
+    items, key = (
+        (challenge_items(posts), "challenge")
+        if table == "trending_challenges"
+        else (music_items(posts), "music_id")
+    )
+    ranked = rank_trending(
+        daily_activity(items, key),
+        key,
+        day=day,
+        baseline_days=config.baseline_days,
+        min_posts=config.min_posts,
+        min_authors=config.min_authors,
+        top=config.top,
+    )
+    with warehouse.connect() as db:
+        db.replace_where(table, ranked, "day = ?", (day,), key=["day", "rank"])
+    top = ranked.head(5)
+    return MaterializeResult(
+        metadata={
+            **table_metadata(ranked),
+            "top_trends": MetadataValue.md(
+                "\n".join(
+                    f"{r}. {k} (growth {g:.1f}x)"
+                    for r, k, g in top.select("rank", "key", "growth").iter_rows()
+                )
+                or "no key met the minimum support"
+            ),
+        }
+    )
+
+
+@asset(deps=["posts"], partitions_def=daily, group_name="analytics")
+def trending_challenges(
+    context: AssetExecutionContext,
+    config: TrendingConfig,
+    lake: LakeResource,
+    warehouse: WarehouseResource,
+) -> MaterializeResult:
+    """Challenges of the day ranked by engagement-weighted growth against their own baseline."""
+    return _trending(context, config, lake, warehouse, "trending_challenges")
+
+
+@asset(deps=["music"], partitions_def=daily, group_name="analytics")
+def trending_music(
+    context: AssetExecutionContext,
+    config: TrendingConfig,
+    lake: LakeResource,
+    warehouse: WarehouseResource,
+) -> MaterializeResult:
+    """Sounds of the day ranked by engagement-weighted growth against their own baseline."""
+    return _trending(context, config, lake, warehouse, "trending_music")
+
+
+@asset(deps=["posts"], partitions_def=daily, group_name="analytics")
+def sentiment_summary(
+    context: AssetExecutionContext, lake: LakeResource, warehouse: WarehouseResource
+) -> MaterializeResult:
+    """Per key and 15-minute window: counts per label, mean score, share of each label."""
+    day = date.fromisoformat(context.partition_key)
+    landed = _landed_days(lake.lake(), day, day)
+    if landed.is_empty():
+        return MaterializeResult(metadata={"row_count": 0})
+    summary = compute_sentiment_summary(landed).with_columns(day=pl.lit(day))
+    with warehouse.connect() as db:
+        db.replace_where(
+            "sentiment_summary", summary, "day = ?", (day,), key=["key", "window_start"]
+        )
+    return MaterializeResult(metadata=table_metadata(summary))

@@ -1,0 +1,30 @@
+from socialpulse_assets.definitions import defs
+
+EXPECTED_GRAPH = {
+    "authors": ["landing"],
+    "challenges": ["landing"],
+    "keyword_baselines": ["posts"],
+    "landing": [],
+    "music": ["landing"],
+    "post_challenges": ["landing"],
+    "posts": ["landing"],
+    "sentiment_summary": ["posts"],
+    "trending_challenges": ["posts"],
+    "trending_music": ["music"],
+}
+
+
+def test_asset_graph_snapshot() -> None:
+    graph = defs.resolve_asset_graph()
+    snapshot = {
+        key.to_user_string(): sorted(p.to_user_string() for p in graph.get(key).parent_keys)
+        for key in graph.get_all_asset_keys()
+    }
+    assert snapshot == EXPECTED_GRAPH
+    assert sorted(key.to_user_string() for key in graph.asset_check_keys) == []
+
+
+def test_schedules_sensors_and_jobs_snapshot() -> None:
+    assert [s.name for s in defs.schedules] == ["daily_batch_schedule"]
+    assert [s.name for s in defs.sensors] == ["new_landing_files"]
+    assert defs.resolve_job_def("daily_batch").partitions_def is not None
