@@ -102,7 +102,8 @@ def keyword_baselines(
         .with_columns(
             (pl.col("posts").fill_null(0) / 60.0).alias("posts"),
             (pl.col("engagement").fill_null(0) / 60.0).alias("engagement"),
-            ((pl.col("hour").dt.weekday() - 1) * 24 + pl.col("hour").dt.hour())
+            # weekday() is Int8: widen before multiplying or Sunday overflows.
+            ((pl.col("hour").dt.weekday().cast(pl.Int32) - 1) * 24 + pl.col("hour").dt.hour())
             .cast(pl.Int32)
             .alias("hour_of_week"),
         )

@@ -60,6 +60,7 @@ def test_statistics_match_hand_computation_including_empty_hours() -> None:
     )
     dance = result.filter(pl.col("key") == "hashtag:dance")
     assert dance.height == 168  # every hour of the week, quiet ones included
+    assert dance["hour_of_week"].to_list() == list(range(168))
     monday = dance.filter(pl.col("hour_of_week") == 0).row(0, named=True)
     # posts per minute per week: [3, 0, 1] / 60 -> median 1/60, |dev| [2, 1, 0]/60 -> MAD 1/60
     assert monday["posts_centre"] == pytest.approx(1 / 60)
