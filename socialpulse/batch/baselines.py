@@ -129,14 +129,3 @@ def write_keyword_baselines(lake: Lake, baselines: pl.DataFrame) -> str:
     path = lake.path(*BASELINES_PATH)
     lake.write_table(path, baselines.to_arrow())
     return path
-
-
-def read_keyword_baselines(lake: Lake) -> dict[str, dict[int, tuple[float, float]]]:
-    """key -> hour_of_week -> (posts_centre, posts_spread), posts per minute."""
-    frame = lake.read([lake.path(*BASELINES_PATH)])
-    result: dict[str, dict[int, tuple[float, float]]] = {}
-    for key, hour, centre, spread in frame.select(
-        "key", "hour_of_week", "posts_centre", "posts_spread"
-    ).iter_rows():
-        result.setdefault(key, {})[hour] = (centre, spread)
-    return result
