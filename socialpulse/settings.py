@@ -6,6 +6,7 @@ directory, the locally started broker and S3 server), so the first run needs no 
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -90,6 +91,22 @@ class Settings(BaseSettings):
     )
     recovery_dir: Path | None = Field(
         None, description="Bytewax recovery database directory. Default: <state_dir>/recovery."
+    )
+
+    batch_start: date = Field(
+        date(2024, 1, 1), description="First day of the Dagster assets' daily partitions."
+    )
+    baseline_weeks: int = Field(
+        4, description="Weeks of history behind each keyword_baselines hour-of-week statistic."
+    )
+    trending_min_posts: int = Field(
+        5, description="Posts of a day before a challenge or sound can trend."
+    )
+    trending_min_authors: int = Field(
+        3, description="Distinct authors of a day before a challenge or sound can trend."
+    )
+    spark_master: str = Field(
+        "local[*]", description="Spark master URL for backfills (local[*], spark://host:7077)."
     )
 
     kafka_port: int = Field(9092, description="Port of the locally started Kafka-protocol broker.")

@@ -1,11 +1,9 @@
-"""Daily partitions over event time, starting at SOCIALPULSE_BATCH_START (default 2024-01-01)."""
+"""Daily partitions over event time, from Settings.batch_start (SOCIALPULSE_BATCH_START)."""
 
 from __future__ import annotations
 
-import os
-
 from dagster import DailyPartitionsDefinition
 
-BATCH_START = os.environ.get("SOCIALPULSE_BATCH_START", "2024-01-01")
+from socialpulse.settings import get_settings
 
-daily = DailyPartitionsDefinition(start_date=BATCH_START, timezone="UTC")
+daily = DailyPartitionsDefinition(start_date=get_settings().batch_start.isoformat(), timezone="UTC")

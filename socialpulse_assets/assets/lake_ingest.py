@@ -1,8 +1,10 @@
 """Landing zone (written by the stream, observed here) to the cleansed zone and the warehouse."""
 
+from datetime import date
+
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
 
-from socialpulse.batch.cleansing import TABLE_KEYS, cleanse
+from socialpulse.batch.cleansing import TABLE_KEYS, cleanse, refresh_dimensions
 from socialpulse.lake import landing_files
 from socialpulse_assets.metadata import table_metadata
 from socialpulse_assets.partitions import daily
@@ -15,6 +17,15 @@ landing = AssetSpec(
     group_name="lake",
 )
 
+DESCRIPTIONS = {
+    "posts": "One row per post id (the first delivery wins), parsed and enriched.",
+    "authors": "Authors with first/last seen and post count over all loaded days.",
+    "challenges": "Hashtags/challenges with first/last seen and post count over all days.",
+    "post_challenges": "Which post carries which challenge (lower-cased hashtag).",
+    "music": "Sounds with their latest title and author, first/last seen and post count.",
+}
+FACT_TABLES = ("posts", "post_challenges")
+
 
 def cleansed_path(table: str, day: str) -> str:
     """Where a cleansed table's day lives, relative to the lake root (one object per day)."""
@@ -23,7 +34,13 @@ def cleansed_path(table: str, day: str) -> str:
 
 @multi_asset(
     specs=[
-        AssetSpec(table, deps=[landing], partitions_def=daily, group_name="lake")
+        AssetSpec(
+            table,
+            deps=[landing],
+            partitions_def=daily,
+            group_name="lake",
+            description=DESCRIPTIONS[table],
+        )
         for table in TABLE_KEYS
     ],
     partitions_def=daily,
@@ -32,13 +49,35 @@ def cleansed_path(table: str, day: str) -> str:
 def cleansed_tables(
     context: AssetExecutionContext, lake: LakeResource, warehouse: WarehouseResource
 ):
-    """Parse and deduplicate a day's landed posts; write the cleansed zone; upsert by key."""
+    """Parse and deduplicate a day's landed posts; write the cleansed zone; load the warehouse.
+
+    Facts (posts, post_challenges) are upserted by key; the dimensions are then recomputed from
+    the warehouse for every key the day touched, so re-running a day never duplicates or
+    double-counts anything.
+    """
     day = context.partition_key
     the_lake = lake.lake()
-    tables = cleanse(the_lake.read(landing_files(the_lake, day)))
+    files = landing_files(the_lake, day)
+    context.log.info(f"{len(files)} landing files for {day}")
+    if not files:
+        for table in TABLE_KEYS:
+            yield MaterializeResult(asset_key=table, metadata={"row_count": 0, "landing_files": 0})
+        return
+    tables = cleanse(the_lake.read(files))
+    for table, frame in tables.items():
+        the_lake.write_table(the_lake.path(cleansed_path(table, day)), frame.to_arrow())
     with warehouse.connect() as db:
-        for table, frame in tables.items():
-            the_lake.write_table(the_lake.path(cleansed_path(table, day)), frame.to_arrow())
-            if not frame.is_empty():
-                db.upsert(table, frame, key=TABLE_KEYS[table])
-            yield MaterializeResult(asset_key=table, metadata=table_metadata(frame))
+        for table in FACT_TABLES:
+            db.upsert(table, tables[table], key=TABLE_KEYS[table])
+        dimensions = refresh_dimensions(db, date.fromisoformat(day), tables)
+        totals = {table: db.count(table) for table in TABLE_KEYS}
+    for table in TABLE_KEYS:
+        frame = tables[table] if table in FACT_TABLES else dimensions[table]
+        yield MaterializeResult(
+            asset_key=table,
+            metadata={
+                **table_metadata(frame),
+                "warehouse_rows": totals[table],
+                "landing_files": len(files),
+            },
+        )
