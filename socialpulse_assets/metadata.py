@@ -1,6 +1,9 @@
-"""Materialisation metadata: row counts and markdown previews."""
+"""Materialisation metadata: row counts, markdown previews and small PNG charts."""
 
 from __future__ import annotations
+
+import base64
+import io
 
 import polars as pl
 from dagster import MetadataValue
@@ -15,3 +18,44 @@ def table_metadata(frame: pl.DataFrame, rows: int = 10) -> dict[str, object]:
         "row_count": MetadataValue.int(frame.height),
         "preview": MetadataValue.md("\n".join([header, rule, *body])),
     }
+
+
+def _png_markdown(figure, alt: str) -> MetadataValue:
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    plt.close(figure)
+    encoded = base64.b64encode(buffer.getvalue()).decode()
+    # The Dagster UI renders markdown metadata, inline images included.
+    return MetadataValue.md(f"![{alt}](data:image/png;base64,{encoded})")
+
+
+def bar_chart(labels: list[str], values: list[float], *, title: str) -> MetadataValue:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 0.3 * max(len(labels), 3) + 1))
+    axes.barh(labels[::-1], values[::-1], color="#4c78a8")
+    axes.set_title(title, fontsize=9)
+    return _png_markdown(figure, title)
+
+
+def hour_of_week_chart(
+    hours: list[int], centre: list[float], spread: list[float], *, title: str
+) -> MetadataValue:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    low = [max(c - s, 0.0) for c, s in zip(centre, spread, strict=True)]
+    high = [c + s for c, s in zip(centre, spread, strict=True)]
+    figure, axes = plt.subplots(figsize=(8, 2.5))
+    axes.fill_between(hours, low, high, alpha=0.3, color="#4c78a8")
+    axes.plot(hours, centre, color="#4c78a8")
+    axes.set_xticks(range(0, 169, 24), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", ""])
+    axes.set_title(title, fontsize=9)
+    return _png_markdown(figure, title)

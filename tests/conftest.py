@@ -69,3 +69,19 @@ def unique_topic(kafka_bootstrap: str) -> str:
     admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
     admin.create_topics([NewTopic(name, num_partitions=1, replication_factor=1)])[name].result(10)
     return name
+
+
+@pytest.fixture
+def postgres_schema_url(postgres_url: str):
+    """A URL whose search_path is a fresh schema: production table names, no collisions."""
+    from socialpulse.warehouse import Warehouse
+
+    schema = f"test_{uuid.uuid4().hex[:10]}"
+    with Warehouse(postgres_url) as db:
+        db.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in postgres_url else "?"
+    try:
+        yield f"{postgres_url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with Warehouse(postgres_url) as db:
+            db.execute(f"DROP SCHEMA {schema} CASCADE")

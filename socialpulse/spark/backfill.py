@@ -1,7 +1,10 @@
-"""keyword_baselines recomputed by Spark over the whole lake, read through s3a:// directly.
+"""Spark backfills over the whole lake, read through s3a:// directly.
 
-Same definition as socialpulse.batch.baselines (median and 1.4826·MAD per key and hour of week,
-zero-count hours included, posts and engagement per minute) so either path can be trusted.
+The cleansed tables, keyword_baselines and trending recomputed with the same definitions as the
+polars path (`socialpulse.batch`): deduplication keeps the first delivery of a post id; baselines
+are median and 1.4826·MAD per key and hour of week with zero-count hours included (posts and
+engagement per minute); trending is engagement-weighted growth against the key's own mean daily
+posts over the previous days. Integration tests check both paths give the same rows.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from socialpulse.batch.trending import TREND_COLUMNS
+from socialpulse.loading import POST_COLUMNS
 from socialpulse.settings import Settings
 from socialpulse.spark.jars import ensure_s3a_jars
 
@@ -161,4 +166,131 @@ def keyword_baselines(
 
 
 def read_landing(spark: SparkSession, lake_url: str) -> DataFrame:
-    return spark.read.parquet(s3a_url(lake_url).rstrip("/") + "/landing/*/*/*.parquet")
+    return spark.read.parquet(landing_glob(lake_url))
+
+
+def landing_glob(lake_url: str) -> str:
+    return s3a_url(lake_url).rstrip("/") + "/landing/*/*/*.parquet"
+
+
+def cleanse(landed: DataFrame) -> dict[str, DataFrame]:
+    """The cleansed tables with a `dt` column, per day as `socialpulse.batch.cleansing.cleanse`.
+
+    Posts land by event hour, so every delivery of one post id is in the same day.
+    """
+    first = Window.partitionBy("id").orderBy(
+        F.col("ingested_at").asc_nulls_last(),
+        F.col("kafka_partition").asc_nulls_last(),
+        F.col("kafka_offset").asc_nulls_last(),
+    )
+    posts = (
+        landed.withColumn("_n", F.row_number().over(first))
+        .where("_n = 1")
+        .select(*[c for c in POST_COLUMNS if c in landed.columns])
+        .withColumn("dt", F.to_date("created_at"))
+    )
+    post_challenges = (
+        posts.select(
+            F.col("id").alias("post_id"), "created_at", "dt", F.explode("hashtags").alias("tag")
+        )
+        .where(F.col("tag").isNotNull() & (F.col("tag") != ""))
+        .select("post_id", F.lower("tag").alias("challenge"), "created_at", "dt")
+        .dropDuplicates(["post_id", "challenge"])
+    )
+    latest = "max_by({0}, CASE WHEN {0} IS NULL THEN NULL ELSE created_at END)"
+    authors = (
+        posts.where(F.col("author_id").isNotNull())
+        .groupBy("dt", "author_id")
+        .agg(
+            F.expr(latest.format("author_name")).alias("author_name"),
+            F.min_by("platform", "created_at").alias("platform"),
+            F.min("created_at").alias("first_seen"),
+            F.max("created_at").alias("last_seen"),
+            F.count("*").alias("posts"),
+        )
+    )
+    challenges = post_challenges.groupBy("dt", "challenge").agg(
+        F.min("created_at").alias("first_seen"),
+        F.max("created_at").alias("last_seen"),
+        F.count("*").alias("posts"),
+    )
+    music = (
+        posts.where(F.col("music_id").isNotNull() & (F.col("music_id") != ""))
+        .groupBy("dt", "music_id")
+        .agg(
+            F.expr(latest.format("music_title")).alias("music_title"),
+            F.expr(latest.format("music_author")).alias("music_author"),
+            F.min("created_at").alias("first_seen"),
+            F.max("created_at").alias("last_seen"),
+            F.count("*").alias("posts"),
+        )
+    )
+    return {
+        "posts": posts,
+        "authors": authors,
+        "challenges": challenges,
+        "post_challenges": post_challenges,
+        "music": music,
+    }
+
+
+def trending(
+    posts: DataFrame,
+    kind: str,
+    *,
+    first_day: str,
+    last_day: str,
+    baseline_days: int,
+    min_posts: int,
+    min_authors: int,
+    top: int,
+) -> DataFrame:
+    """Daily trending challenges (`kind="challenge"`) or sounds (`"music_id"`) for a day range.
+
+    `posts` must reach `baseline_days` before `first_day` so each day has its whole baseline.
+    """
+    engaged = posts.withColumn(
+        "engagement",
+        F.coalesce("likes", F.lit(0))
+        + F.coalesce("shares", F.lit(0))
+        + F.coalesce("comments", F.lit(0)),
+    )
+    if kind == "challenge":
+        items = (
+            engaged.select("*", F.explode("hashtags").alias("tag"))
+            .where(F.col("tag").isNotNull() & (F.col("tag") != ""))
+            .withColumn("key", F.lower("tag"))
+            .dropDuplicates(["id", "key"])
+        )
+    else:
+        items = engaged.where(F.col("music_id").isNotNull() & (F.col("music_id") != "")).withColumn(
+            "key", F.col("music_id")
+        )
+    activity = items.groupBy(F.to_date("created_at").alias("day"), "key").agg(
+        F.countDistinct("id").alias("posts"),
+        F.countDistinct("author_id").alias("authors"),
+        F.sum("engagement").alias("engagement"),
+    )
+    history = (
+        Window.partitionBy("key")
+        .orderBy(F.datediff("day", F.lit("1970-01-01")))
+        .rangeBetween(-baseline_days, -1)
+    )
+    ranked_order = Window.partitionBy("day").orderBy(F.desc("score"), F.asc("key"))
+    return (
+        activity.withColumn(
+            "baseline_posts",
+            F.coalesce(F.sum("posts").over(history), F.lit(0)) / float(baseline_days),
+        )
+        .where(
+            (F.col("day") >= F.lit(first_day).cast("date"))
+            & (F.col("day") <= F.lit(last_day).cast("date"))
+            & (F.col("posts") >= min_posts)
+            & (F.col("authors") >= min_authors)
+        )
+        .withColumn("growth", (F.col("posts") + 1) / (F.col("baseline_posts") + 1))
+        .withColumn("score", F.col("growth") * F.log1p(F.col("engagement").cast("double")))
+        .withColumn("rank", F.row_number().over(ranked_order).cast("int"))
+        .where(F.col("rank") <= top)
+        .select(*TREND_COLUMNS)
+    )

@@ -16,19 +16,23 @@ from socialpulse.batch.trending import (
 )
 from socialpulse.lake import Lake, landing_files
 from socialpulse.loading import deduplicate_posts
-from socialpulse_assets.metadata import table_metadata
+from socialpulse.settings import get_settings
+from socialpulse_assets.metadata import bar_chart, hour_of_week_chart, table_metadata
 from socialpulse_assets.partitions import daily
 from socialpulse_assets.resources import LakeResource, WarehouseResource
 
+_settings = get_settings()
+
 
 class BaselineConfig(Config):
-    weeks: int = 4
+    weeks: int = _settings.baseline_weeks
+    end: str | None = None  # ISO timestamp; default: the start of the current hour
 
 
 class TrendingConfig(Config):
     baseline_days: int = 7
-    min_posts: int = 5
-    min_authors: int = 3
+    min_posts: int = _settings.trending_min_posts
+    min_authors: int = _settings.trending_min_authors
     top: int = 50
 
 
@@ -39,11 +43,19 @@ def _landed_days(lake: Lake, first: date, last: date) -> pl.DataFrame:
 
 @asset(deps=["posts"], group_name="analytics")
 def keyword_baselines(
-    config: BaselineConfig, lake: LakeResource, warehouse: WarehouseResource
+    context: AssetExecutionContext,
+    config: BaselineConfig,
+    lake: LakeResource,
+    warehouse: WarehouseResource,
 ) -> MaterializeResult:
     """Hour-of-week median and 1.4826·MAD per key over the last weeks; the stream reads them."""
     now = datetime.now(UTC)
-    end = now.replace(minute=0, second=0, microsecond=0)
+    end = (
+        datetime.fromisoformat(config.end).astimezone(UTC)
+        if config.end
+        else now.replace(minute=0, second=0, microsecond=0)
+    )
+    context.log.info(f"keyword_baselines over the {config.weeks} weeks before {end.isoformat()}")
     the_lake = lake.lake()
     landed = _landed_days(the_lake, (end - timedelta(weeks=config.weeks)).date(), end.date())
     baselines = (
@@ -56,7 +68,24 @@ def keyword_baselines(
     path = write_keyword_baselines(the_lake, baselines)
     with warehouse.connect() as db:
         db.replace_where("keyword_baselines", baselines, "1 = 1", (), key=["key", "hour_of_week"])
-    return MaterializeResult(metadata={**table_metadata(baselines), "path": path})
+    busiest = (
+        baselines.group_by("key").agg(pl.col("posts_centre").sum()).sort("posts_centre").tail(1)
+    )["key"][0]
+    profile = baselines.filter(pl.col("key") == busiest).sort("hour_of_week")
+    return MaterializeResult(
+        metadata={
+            **table_metadata(baselines),
+            "path": path,
+            "keys": baselines["key"].n_unique(),
+            "window_end": end.isoformat(),
+            "busiest_key_profile": hour_of_week_chart(
+                profile["hour_of_week"].to_list(),
+                profile["posts_centre"].to_list(),
+                profile["posts_spread"].to_list(),
+                title=f"{busiest}: posts per minute by hour of week (median ± 1.4826·MAD)",
+            ),
+        }
+    )
 
 
 def _trending(
@@ -89,9 +118,15 @@ def _trending(
     with warehouse.connect() as db:
         db.replace_where(table, ranked, "day = ?", (day,), key=["day", "rank"])
     top = ranked.head(5)
+    context.log.info(f"{table} {day}: {ranked.height} keys met the minimum support")
     return MaterializeResult(
         metadata={
             **table_metadata(ranked),
+            "growth_chart": bar_chart(
+                ranked.head(15)["key"].to_list(),
+                ranked.head(15)["growth"].to_list(),
+                title=f"{table} {day}: growth against own {config.baseline_days}-day baseline",
+            ),
             "top_trends": MetadataValue.md(
                 "\n".join(
                     f"{r}. {k} (growth {g:.1f}x)"

@@ -1,39 +1,79 @@
-import uuid
+"""The daily graph against the real S3 server and Postgres, on generated data with known trends."""
 
 import pytest
 from dagster import materialize
 
-from socialpulse.lake import Lake, write_landing_batch
+from socialpulse.baselines import read_keyword_baselines
+from socialpulse.lake import Lake
+from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
-from socialpulse_assets.assets import lake_ingest
-from socialpulse_assets.resources import LakeResource, WarehouseResource
-from tests.unit.test_assets_materialise import _record
+from socialpulse_assets.assets import analytics, lake_ingest
+from socialpulse_assets.resources import LakeResource, WarehouseResource, s3_resource
+from tests.batch_samples import (
+    DAYS,
+    TREND_DAY,
+    TRENDING_CHALLENGE,
+    TRENDING_SOUND,
+    VIRAL_ONCE,
+    land_sample,
+)
+
+DAILY = [
+    lake_ingest.cleansed_tables,
+    analytics.trending_challenges,
+    analytics.trending_music,
+    analytics.sentiment_summary,
+]
+TABLES = ("posts", "authors", "challenges", "post_challenges", "music", "sentiment_summary")
+
+
+def s3_resources(settings: Settings, warehouse_url: str) -> dict[str, object]:
+    return {
+        "lake": LakeResource(
+            url=settings.resolved_lake_url, s3=s3_resource(settings, secrets_from_env=False)
+        ),
+        "warehouse": WarehouseResource(url=warehouse_url),
+    }
 
 
 @pytest.mark.integration
-def test_cleansed_tables_load_idempotently_into_postgres(tmp_path, postgres_url: str) -> None:
-    schema = f"test_assets_{uuid.uuid4().hex[:8]}"
-    with Warehouse(postgres_url) as db:
-        db.execute(f"CREATE SCHEMA {schema}")
-    # A private schema per test: the tables keep their production names without colliding.
-    separator = "&" if "?" in postgres_url else "?"
-    url = f"{postgres_url}{separator}options=-csearch_path%3D{schema}"
-    try:
-        lake = Lake.from_url(str(tmp_path / "lake"))
-        write_landing_batch(lake, [_record(i) for i in range(10)], "socialpulse.posts", 0)
-        resources = {
-            "lake": LakeResource(url=str(tmp_path / "lake")),
-            "warehouse": WarehouseResource(url=url),
-        }
-        for _ in range(2):
-            result = materialize(
-                [lake_ingest.cleansed_tables], resources=resources, partition_key="2024-03-10"
-            )
-            assert result.success
-        with Warehouse(url) as db:
-            assert db.count("posts") == 6
-            assert db.count("post_challenges") == 12
-            assert db.query("SELECT current_schema() AS s")["s"][0] == schema
-    finally:
-        with Warehouse(postgres_url) as db:
-            db.execute(f"DROP SCHEMA {schema} CASCADE")
+def test_daily_graph_on_s3_and_postgres_finds_injected_trends(
+    s3_settings: Settings, postgres_schema_url: str
+) -> None:
+    lake = Lake.from_settings(s3_settings)
+    summary = land_sample(lake)
+    resources = s3_resources(s3_settings, postgres_schema_url)
+    for day in DAYS:
+        assert materialize(DAILY, resources=resources, partition_key=day.isoformat()).success
+    baselines_run = materialize(
+        [analytics.keyword_baselines],
+        resources=resources,
+        run_config={
+            "ops": {"keyword_baselines": {"config": {"weeks": 1, "end": "2024-03-11T00:00:00Z"}}}
+        },
+    )
+    assert baselines_run.success
+    with Warehouse(postgres_schema_url) as db:
+        counts = {table: db.count(table) for table in TABLES}
+        challenges = db.query(
+            "SELECT key, authors FROM trending_challenges WHERE day = ? ORDER BY rank",
+            (TREND_DAY,),
+        )
+        sounds = db.query(
+            "SELECT key FROM trending_music WHERE day = ? ORDER BY rank", (TREND_DAY,)
+        )
+        shares = db.query(
+            "SELECT min(negative_share + neutral_share + positive_share) AS low, "
+            "max(negative_share + neutral_share + positive_share) AS high FROM sentiment_summary"
+        )
+        assert db.count("keyword_baselines") == len(read_keyword_baselines(lake))
+    assert counts["posts"] == summary.landed
+    assert challenges["key"][0] == TRENDING_CHALLENGE
+    assert VIRAL_ONCE not in challenges["key"].to_list()
+    assert sounds["key"][0] == TRENDING_SOUND
+    assert shares["low"][0] == pytest.approx(1.0) and shares["high"][0] == pytest.approx(1.0)
+
+    # Re-materialising a partition never duplicates rows.
+    assert materialize(DAILY, resources=resources, partition_key=TREND_DAY.isoformat()).success
+    with Warehouse(postgres_schema_url) as db:
+        assert {table: db.count(table) for table in TABLES} == counts

@@ -1,61 +1,112 @@
-from datetime import UTC, datetime, timedelta
+"""The Spark backfill over s3a:// gives the same tables as the polars path on the same data."""
+
+from datetime import UTC, datetime
 
 import polars as pl
 import pytest
+from dagster import materialize
 
-from socialpulse.batch.baselines import keyword_baselines
-from socialpulse.lake import Lake, landing_files, write_landing_batch
+from socialpulse.lake import Lake
 from socialpulse.settings import Settings
-from tests.unit.test_assets_materialise import _record
+from socialpulse.warehouse import Warehouse
+from socialpulse_assets.assets import analytics, backfill
+from tests.batch_samples import DAYS, TREND_DAY, TRENDING_CHALLENGE, land_sample
+from tests.integration.test_assets_postgres import DAILY, s3_resources
 
-END = datetime(2024, 3, 11, tzinfo=UTC)  # a Monday, after the landed posts
-
-
-@pytest.mark.integration
-def test_spark_baselines_on_s3a_equal_the_polars_path(s3_settings: Settings, tmp_path) -> None:
-    from socialpulse.spark.backfill import keyword_baselines as spark_baselines
-    from socialpulse.spark.backfill import read_landing, spark_session
-
-    lake = Lake.from_settings(s3_settings)
-    records = [_record(i) for i in range(10)]
-    for i, record in enumerate(records):
-        record["created_at"] -= timedelta(days=i % 3, hours=i)  # spread over days and hours
-    write_landing_batch(lake, records, "socialpulse.posts", 0)
-    expected = keyword_baselines(
-        lake.read(landing_files(lake)), end=END, weeks=1, computed_at=END
-    ).drop("computed_at")
-
-    settings = s3_settings.model_copy(update={"state_dir": s3_settings.state_dir})
-    spark = spark_session(settings)
-    try:
-        rows = (
-            spark_baselines(
-                spark,
-                read_landing(spark, settings.resolved_lake_url),
-                end=END,
-                weeks=1,
-                computed_at=END,
-            )
-            .drop("computed_at")
-            .collect()
-        )
-    finally:
-        spark.stop()
-    actual = pl.DataFrame([r.asDict() for r in rows], schema=expected.schema).sort(
-        "key", "hour_of_week"
-    )
-    assert actual.height == expected.height == 168 * expected["key"].n_unique()
-    assert actual.select("key", "hour_of_week", "weeks").equals(
-        expected.select("key", "hour_of_week", "weeks")
-    )
-    for column in (
+END = datetime(2024, 3, 11, tzinfo=UTC)
+COMPARED = {
+    "posts": (["id"], ["id", "created_at", "author_id", "music_id", "likes", "sentiment_score"]),
+    "post_challenges": (["post_id", "challenge"], ["post_id", "challenge", "created_at"]),
+    "authors": (["author_id"], ["author_id", "author_name", "first_seen", "last_seen", "posts"]),
+    "challenges": (["challenge"], ["challenge", "first_seen", "last_seen", "posts"]),
+    "music": (["music_id"], ["music_id", "music_title", "first_seen", "last_seen", "posts"]),
+    "trending_challenges": (["day", "rank"], ["day", "rank", "key", "posts", "authors"]),
+    "trending_music": (["day", "rank"], ["day", "rank", "key", "posts", "authors"]),
+    "keyword_baselines": (["key", "hour_of_week"], ["key", "hour_of_week", "weeks"]),
+}
+CLOSE = {
+    "trending_challenges": ["engagement", "baseline_posts", "growth", "score"],
+    "trending_music": ["engagement", "baseline_posts", "growth", "score"],
+    "keyword_baselines": [
         "posts_centre",
         "posts_spread",
         "engagement_centre",
         "engagement_spread",
         "sentiment_centre",
         "sentiment_spread",
-    ):
-        diff = (actual[column] - expected[column]).abs().max()
-        assert diff is None or diff < 1e-9, column
-    assert expected["posts_centre"].max() > 0
+    ],
+}
+
+
+def _normalised(frame: pl.DataFrame) -> pl.DataFrame:
+    """DuckDB and Postgres hand back the same values with different integer widths and zones."""
+    return frame.with_columns(
+        [
+            pl.col(name).dt.convert_time_zone("UTC")
+            if isinstance(dtype, pl.Datetime)
+            else pl.col(name).cast(pl.Int64)
+            if dtype.is_integer()
+            else pl.col(name)
+            for name, dtype in frame.schema.items()
+        ]
+    )
+
+
+def _tables(url: str) -> dict[str, pl.DataFrame]:
+    with Warehouse(url) as db:
+        return {
+            table: _normalised(db.query(f"SELECT * FROM {table}")).sort(order)
+            for table, (order, _) in COMPARED.items()
+        }
+
+
+@pytest.mark.integration
+def test_spark_backfill_over_a_range_equals_the_polars_path(
+    s3_settings: Settings, postgres_schema_url: str, tmp_path
+) -> None:
+    lake = Lake.from_settings(s3_settings)
+    land_sample(lake)
+
+    # The polars path, one daily partition at a time, into a DuckDB warehouse.
+    polars_url = f"duckdb:///{tmp_path / 'polars.duckdb'}"
+    polars_resources = s3_resources(s3_settings, polars_url)
+    for day in DAYS:
+        assert materialize(DAILY, resources=polars_resources, partition_key=day.isoformat()).success
+    assert materialize(
+        [analytics.keyword_baselines],
+        resources=polars_resources,
+        run_config={"ops": {"keyword_baselines": {"config": {"weeks": 1, "end": END.isoformat()}}}},
+    ).success
+
+    # The Spark path: all four days in one run (single-run backfill policy), into Postgres.
+    spark_run = materialize(
+        [backfill.spark_backfill],
+        resources=s3_resources(s3_settings, postgres_schema_url),
+        run_config={"ops": {"spark_backfill": {"config": {"baseline_weeks": 1}}}},
+        tags={
+            "dagster/asset_partition_range_start": DAYS[0].isoformat(),
+            "dagster/asset_partition_range_end": DAYS[-1].isoformat(),
+        },
+    )
+    assert spark_run.success
+    metadata = spark_run.asset_materializations_for_node("spark_backfill")[0].metadata
+    assert metadata["days"].value == len(DAYS)
+    assert TRENDING_CHALLENGE in metadata["top_challenge_per_day"].value
+
+    expected, actual = _tables(polars_url), _tables(postgres_schema_url)
+    for table, (_, exact) in COMPARED.items():
+        assert actual[table].height == expected[table].height > 0, table
+        assert actual[table].select(exact).equals(expected[table].select(exact)), table
+        for column in CLOSE.get(table, []):
+            diff = (actual[table][column] - expected[table][column]).abs().max()
+            assert diff is None or diff < 1e-9, (table, column)
+    top = actual["trending_challenges"].filter(pl.col("day") == TREND_DAY)
+    assert top["key"][0] == TRENDING_CHALLENGE
+
+    # The cleansed zone now holds Spark's files for those days, readable like the polars ones.
+    files = lake.fs.glob(lake.path("cleansed", "posts", f"dt={TREND_DAY}", "*.parquet"))
+    assert (
+        files
+        and sum(lake.read(files).height for _ in [0])
+        == expected["posts"].filter(pl.col("created_at").dt.date() == TREND_DAY).height
+    )

@@ -1,39 +1,11 @@
-from datetime import UTC, datetime, timedelta
-
 from dagster import materialize
 
-from socialpulse.lake import LANDING_ARROW_SCHEMA, Lake, write_landing_batch
+from socialpulse.lake import Lake, write_landing_batch
 from socialpulse.warehouse import Warehouse
 from socialpulse_assets.assets import analytics, lake_ingest
 from socialpulse_assets.assets.lake_ingest import cleansed_path
 from socialpulse_assets.resources import LakeResource, WarehouseResource
-
-DAY = datetime(2024, 3, 10, 9, tzinfo=UTC)
-
-
-def _record(i: int) -> dict:
-    record = {name: None for name in LANDING_ARROW_SCHEMA.names}
-    record.update(
-        id=f"p{i % 6}",  # ids repeat: replays within the day must collapse
-        platform="tiktok",
-        created_at=DAY + timedelta(minutes=7 * i),
-        author_id=f"u{i % 4}",
-        author_name=f"user {i % 4}",
-        text="dance time",
-        hashtags=["Dance", f"tag{i % 2}"],
-        music_id=f"m{i % 3}",
-        likes=10,
-        shares=1,
-        comments=0,
-        kafka_topic="socialpulse.posts",
-        kafka_partition=0,
-        kafka_offset=i,
-        keywords=["dance"],
-        sentiment_label="positive",
-        sentiment_score=0.5,
-        ingested_at=DAY + timedelta(minutes=7 * i, seconds=1),
-    )
-    return record
+from tests.batch_samples import landing_record
 
 
 def test_cleansed_path_is_a_pure_function_of_table_and_day() -> None:
@@ -42,7 +14,7 @@ def test_cleansed_path_is_a_pure_function_of_table_and_day() -> None:
 
 def test_rematerialising_a_partition_never_duplicates_rows(tmp_path) -> None:
     lake = Lake.from_url(str(tmp_path / "lake"))
-    write_landing_batch(lake, [_record(i) for i in range(10)], "socialpulse.posts", 0)
+    write_landing_batch(lake, [landing_record(i) for i in range(10)], "socialpulse.posts", 0)
     warehouse_url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     resources = {
         "lake": LakeResource(url=str(tmp_path / "lake")),

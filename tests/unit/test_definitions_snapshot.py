@@ -9,6 +9,7 @@ EXPECTED_GRAPH = {
     "post_challenges": ["landing"],
     "posts": ["landing"],
     "sentiment_summary": ["posts"],
+    "spark_backfill": ["landing"],
     "trending_challenges": ["posts"],
     "trending_music": ["music"],
 }
@@ -28,3 +29,10 @@ def test_schedules_sensors_and_jobs_snapshot() -> None:
     assert [s.name for s in defs.schedules] == ["daily_batch_schedule"]
     assert [s.name for s in defs.sensors] == ["new_landing_files"]
     assert defs.resolve_job_def("daily_batch").partitions_def is not None
+    assert defs.resolve_job_def("spark_backfill_job").partitions_def is not None
+
+
+def test_spark_backfill_runs_many_partitions_in_one_run() -> None:
+    spark = defs.resolve_assets_def("spark_backfill")
+    assert spark.backfill_policy is not None
+    assert spark.backfill_policy.max_partitions_per_run is None  # single run for any range
