@@ -22,7 +22,12 @@ def test_asset_graph_snapshot() -> None:
         for key in graph.get_all_asset_keys()
     }
     assert snapshot == EXPECTED_GRAPH
-    assert sorted(key.to_user_string() for key in graph.asset_check_keys) == []
+    assert sorted(key.to_user_string() for key in graph.asset_check_keys) == [
+        "keyword_baselines:keyword_baselines_are_sane",
+        "posts:posts_have_unique_ids",
+        "trending_challenges:trending_challenges_meet_minimum_support",
+        "trending_music:trending_music_meets_minimum_support",
+    ]
 
 
 def test_schedules_sensors_and_jobs_snapshot() -> None:
