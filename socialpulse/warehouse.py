@@ -6,6 +6,7 @@ partition (delete where + insert) in one transaction, so re-running a load never
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,31 @@ def upsert_sql(table: str, staging: str, columns: Sequence[str], key: Sequence[s
         f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {staging} "
         f"ON CONFLICT ({', '.join(key)}) {conflict}"
     )
+
+
+def _array_literal(column: str) -> pl.Expr:
+    """A list column as Postgres array input text: {"a","b\\"c"}; null stays null."""
+    element = (
+        pl.lit('"')
+        + pl.element()
+        .str.replace_all("\\", "\\\\", literal=True)
+        .str.replace_all('"', '\\"', literal=True)
+        + pl.lit('"')
+    ).fill_null(pl.lit("NULL"))
+    return (
+        pl.when(pl.col(column).is_null())
+        .then(None)
+        .otherwise(pl.lit("{") + pl.col(column).list.eval(element).list.join(",") + pl.lit("}"))
+        .alias(column)
+    )
+
+
+def copy_csv(frame: pl.DataFrame) -> bytes:
+    """`frame` as CSV for `COPY … WITH (FORMAT csv)`: unquoted empty is NULL, "" an empty string."""
+    lists = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.List)]
+    if lists:
+        frame = frame.with_columns([_array_literal(name) for name in lists])
+    return frame.write_csv(include_header=False).encode()
 
 
 class Warehouse:
@@ -162,8 +188,6 @@ class Warehouse:
                 self._duck.rollback()
                 raise
             return
-        from psycopg2.extras import execute_values
-
         columns = ", ".join(f'"{c}"' for c in frame.columns)
         with self._pg, self._pg.cursor() as cursor:
             if delete:
@@ -172,13 +196,12 @@ class Warehouse:
                 f"CREATE TEMP TABLE _staging ON COMMIT DROP AS "
                 f"SELECT {columns} FROM {table} LIMIT 0"
             )
-            execute_values(
-                cursor,
-                f"INSERT INTO _staging ({columns}) VALUES %s",
-                frame.rows(),
-                page_size=5000,
-            )
             if frame.height:
+                # COPY is Postgres's bulk path: one round trip instead of one per page of rows.
+                cursor.copy_expert(
+                    f"COPY _staging ({columns}) FROM STDIN WITH (FORMAT csv)",
+                    io.BytesIO(copy_csv(frame)),
+                )
                 cursor.execute(merge)
 
     def count(self, table: str) -> int:
