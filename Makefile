@@ -39,6 +39,11 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The Dagster UI on the embedded defaults, with the runs `make demo` / `socialpulse batch` recorded.
+dagster: install
+	mkdir -p .socialpulse/dagster
+	DAGSTER_HOME=$(abspath .socialpulse/dagster) $(BIN)/dagster dev -w workspace.yaml
+
 services-up: install
 	$(BIN)/socialpulse services up
 

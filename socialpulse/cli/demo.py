@@ -44,6 +44,11 @@ def demo(
         ("alerts", "\n".join([str(summary.alerts), *summary.alert_lines])),
         ("top hashtags", ", ".join(f"#{tag} ({n})" for tag, n in summary.top_hashtags)),
         ("sentiment", ", ".join(f"{k}: {v}" for k, v in summary.sentiment_split.items())),
+        ("batch (Dagster assets)", ", ".join(summary.batch_days) or "no day materialised"),
+        (
+            "trending challenges",
+            ", ".join(f"#{k} ({p} posts, {a} authors)" for k, p, a in summary.trending) or "none",
+        ),
         ("time", f"{summary.seconds:.1f} s"),
     ]
     for what, result in rows:

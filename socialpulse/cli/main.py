@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "socialpulse.cli.generate",
     "socialpulse.cli.detect",
     "socialpulse.cli.sentiment",
+    "socialpulse.cli.batch",
 )
 
 for _module in COMMAND_MODULES:

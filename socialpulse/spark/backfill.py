@@ -39,7 +39,9 @@ def s3a_url(lake_url: str) -> str:
     return "s3a://" + lake_url.removeprefix("s3://") if lake_url.startswith("s3://") else lake_url
 
 
-def spark_session(settings: Settings, master: str = "local[*]") -> SparkSession:
+def spark_session(
+    settings: Settings, master: str = "local[*]", conf: dict[str, str] | None = None
+) -> SparkSession:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     jars = ",".join(str(p) for p in ensure_s3a_jars(Path(settings.state_dir)))
     builder = (
@@ -50,8 +52,9 @@ def spark_session(settings: Settings, master: str = "local[*]") -> SparkSession:
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.ui.enabled", "false")
     )
-    for name, value in S3A_NUMERIC_DURATIONS.items():
-        builder = builder.config(f"spark.hadoop.{name}", value)
+    for name, value in {**S3A_NUMERIC_DURATIONS, **(conf or {})}.items():
+        key = name if name.startswith("spark.") else f"spark.hadoop.{name}"
+        builder = builder.config(key, value)
     if settings.s3_endpoint_url:
         builder = (
             builder.config("spark.hadoop.fs.s3a.endpoint", settings.s3_endpoint_url)

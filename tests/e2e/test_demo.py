@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from socialpulse.baselines import read_keyword_baselines
 from socialpulse.cli.main import app
 from socialpulse.lake import Lake, landing_files
 from socialpulse.settings import get_settings
@@ -31,6 +32,13 @@ def test_demo_lands_loads_dead_letters_and_alerts(
     landed = lake.read(landing_files(lake))
     with Warehouse(settings.resolved_warehouse_url) as warehouse:
         rows = warehouse.count("posts")
+        # The batch half ran as Dagster assets: dimensions, trending, sentiment per window.
+        assert warehouse.count("authors") > 0
+        trending = warehouse.query("SELECT key FROM trending_challenges ORDER BY day, rank")
+        assert "fyp" in trending["key"].to_list()[:5]
+        assert warehouse.count("sentiment_summary") > 0
+    assert read_keyword_baselines(lake), "keyword_baselines were not written where the stream reads"
+    assert (tmp_path / "dagster" / "history").is_dir()  # runs recorded for `make dagster`
     # Every message is either landed or dead-lettered; ids are unique in the warehouse.
     assert landed["id"].n_unique() == rows == landed.height
     assert 2900 <= rows < 3000

@@ -1,0 +1,50 @@
+"""`socialpulse batch`: the Dagster daily assets for landed days, without a Dagster deployment."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from socialpulse.settings import get_settings
+
+console = Console()
+
+
+def batch(
+    day: list[str] = typer.Option(
+        None,
+        "--day",
+        "-d",
+        help="A YYYY-MM-DD day to (re)build; repeat it. Default: every landed day.",
+    ),
+    baselines: bool = typer.Option(True, help="Recompute keyword_baselines afterwards."),
+) -> None:
+    """Parse the lake into the warehouse, then trending, sentiment summary and baselines.
+
+    The runs are recorded in the Dagster instance under <state_dir>/dagster (or DAGSTER_HOME), so
+    `make dagster` shows them. Re-running a day replaces it; nothing is duplicated.
+    """
+    from socialpulse.lake import Lake, landing_files
+    from socialpulse_assets.run import materialise_days
+
+    settings = get_settings()
+    days = day or sorted(
+        {path.split("/dt=")[1][:10] for path in landing_files(Lake.from_settings(settings))}
+    )
+    if not days:
+        console.print(
+            f"no landing files under {settings.resolved_lake_url}/landing: run `socialpulse demo` "
+            "or the stream first"
+        )
+        raise typer.Exit(1)
+    summary = materialise_days(
+        settings, days, baselines=baselines, say=lambda line: console.print(f"[dim]…[/dim] {line}")
+    )
+    console.print(
+        f"built {len(summary.days)} day(s) into {settings.resolved_warehouse_url}"
+        + (f"; skipped {', '.join(summary.skipped)}" if summary.skipped else "")
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("batch")(batch)
