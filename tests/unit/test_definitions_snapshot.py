@@ -41,3 +41,31 @@ def test_spark_backfill_runs_many_partitions_in_one_run() -> None:
     spark = defs.resolve_assets_def("spark_backfill")
     assert spark.backfill_policy is not None
     assert spark.backfill_policy.max_partitions_per_run is None  # single run for any range
+
+
+def test_production_resources_are_s3_and_postgres_from_the_environment() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from socialpulse_assets.definitions import defs\n"
+        "lake = defs.resources['lake']\n"
+        "print(type(lake.s3).__module__, lake.url, lake.s3.endpoint_url)\n"
+        "url = defs.resources['warehouse'].url\n"
+        "print(type(url).__name__, url.env_var_name)\n"
+    )
+    env = {
+        **os.environ,
+        "SOCIALPULSE_ENV": "production",
+        "SOCIALPULSE_LAKE_URL": "s3://lake-bucket/prod",
+        "SOCIALPULSE_S3_ENDPOINT_URL": "http://minio:9000",
+        "SOCIALPULSE_WAREHOUSE_URL": "postgresql://socialpulse@db:5432/socialpulse",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    first, second = done.stdout.splitlines()[-2:]
+    assert first == "dagster_aws.s3.resources s3://lake-bucket/prod http://minio:9000"
+    # Secrets stay EnvVar references, resolved when a run starts, never baked in.
+    assert second == "EnvVar SOCIALPULSE_WAREHOUSE_URL"
