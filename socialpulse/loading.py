@@ -24,6 +24,7 @@ POST_COLUMNS = (
     "shares",
     "comments",
     "language",
+    "keywords",
     "sentiment_label",
     "sentiment_score",
     "ingested_at",

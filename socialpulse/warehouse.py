@@ -141,7 +141,15 @@ class Warehouse:
             return pl.DataFrame(cursor.fetchall(), schema=names, orient="row")
 
     def ensure_table(self, table: str, schema: pl.Schema, key: Sequence[str]) -> None:
+        """Create the table, or add the columns a newer release loads (never drops any)."""
         self.execute(create_table_sql(table, schema, key, self.dialect))
+        existing = set(self.query(f"SELECT * FROM {table} LIMIT 0").columns)
+        for name, dtype in schema.items():
+            if name not in existing:
+                self.execute(
+                    f'ALTER TABLE {table} ADD COLUMN IF NOT EXISTS "{name}" '
+                    f"{sql_type(dtype, self.dialect)}"
+                )
 
     def upsert(self, table: str, frame: pl.DataFrame, key: Sequence[str]) -> int:
         """Insert or update `frame` into `table` by `key`; creates the table on first load."""

@@ -1,15 +1,47 @@
-"""Asset checks on the warehouse tables: cheap invariants that must hold after every load.
+"""Data quality as Dagster asset checks: the Great Expectations suites of `quality/`.
 
-Blocking checks stop downstream assets in the same run from building on a broken table. The
-Great Expectations suites (quality/) go further; these are the invariants the loaders promise.
+Blocking checks stop downstream assets in the same run from building on bad data; every result
+carries which expectations failed and a sample of the offending values. A partitioned run checks
+the day it loaded; an unpartitioned one (or a manual check run) checks the whole table.
 """
 
-from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_check
+from datetime import UTC, date, datetime
 
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    MetadataValue,
+    asset_check,
+)
+
+from quality import suites
+from quality.validation import Report, validate
 from socialpulse.settings import get_settings
 from socialpulse_assets.resources import WarehouseResource
 
 _settings = get_settings()
+VOLUME_BAND = (0.2, 5.0)  # a day's posts against the mean of the previous week
+
+
+def _day(context: AssetCheckExecutionContext) -> date | None:
+    tag = context.run.tags.get("dagster/partition")
+    return date.fromisoformat(tag) if tag else None
+
+
+def _result(report: Report, severity=AssetCheckSeverity.ERROR, **extra) -> AssetCheckResult:
+    return AssetCheckResult(
+        passed=report.success,
+        severity=severity,
+        description=None if report.success else f"{len(report.failures)} expectation(s) failed",
+        metadata={
+            "rows_checked": report.rows,
+            "expectations": report.evaluated,
+            "failed": len(report.failures),
+            "report": MetadataValue.md(report.markdown()),
+            **extra,
+        },
+    )
 
 
 def _table_exists(db, table: str) -> bool:
@@ -20,22 +52,101 @@ def _table_exists(db, table: str) -> bool:
     return True
 
 
-@asset_check(asset="posts", blocking=True, description="Every post id appears exactly once.")
-def posts_have_unique_ids(warehouse: WarehouseResource) -> AssetCheckResult:
+@asset_check(
+    asset="posts",
+    blocking=True,
+    description="GX: unique non-null ids, timestamps in range and not in the future, sentiment "
+    "in [-1, 1] with a known label, non-negative engagement counts.",
+)
+def posts_expectations(
+    context: AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> AssetCheckResult:
     with warehouse.connect() as db:
-        duplicates = db.query(
-            "SELECT id, count(*) AS copies FROM posts GROUP BY id HAVING count(*) > 1 "
-            "ORDER BY copies DESC, id LIMIT 10"
+        rows = suites.posts_rows(db, _day(context))
+    return _result(validate(rows, "posts", suites.posts_suite(datetime.now(UTC))))
+
+
+@asset_check(
+    asset="posts",
+    blocking=True,
+    additional_deps=["authors", "music"],
+    description="GX: every post's author and sound exist in authors and music.",
+)
+def posts_references(
+    context: AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> AssetCheckResult:
+    with warehouse.connect() as db:
+        rows = suites.references_rows(db, _day(context))
+    return _result(validate(rows, "posts_references", suites.REFERENCES_SUITE))
+
+
+@asset_check(
+    asset="post_challenges",
+    blocking=True,
+    additional_deps=["posts", "challenges"],
+    description="GX: every post_challenges row points at a known post and challenge.",
+)
+def post_challenges_references(
+    context: AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> AssetCheckResult:
+    with warehouse.connect() as db:
+        rows = suites.challenge_references_rows(db, _day(context))
+    return _result(validate(rows, "post_challenges_references", suites.CHALLENGE_REFERENCES_SUITE))
+
+
+@asset_check(
+    asset="posts",
+    description="GX: the day's post volume is within 0.2x..5x of the previous week's daily mean "
+    "(a warning: a real burst can leave the band).",
+)
+def posts_volume_within_band(
+    context: AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> AssetCheckResult:
+    day = _day(context)
+    if day is None:
+        return AssetCheckResult(
+            passed=True, metadata={"note": "not a daily run: nothing to compare"}
         )
-        nulls = int(db.query("SELECT count(*) AS n FROM posts WHERE id IS NULL")["n"][0])
-    return AssetCheckResult(
-        passed=duplicates.is_empty() and nulls == 0,
-        metadata={
-            "duplicated_ids": duplicates.height,
-            "null_ids": nulls,
-            "sample": MetadataValue.md(str(duplicates.head(10))),
-        },
+    with warehouse.connect() as db:
+        rows = suites.volume_rows(db, day)
+    if rows.is_empty():
+        return AssetCheckResult(passed=True, metadata={"note": "no history before this day"})
+    return _result(
+        validate(rows, "posts_volume", suites.volume_suite(*VOLUME_BAND)),
+        severity=AssetCheckSeverity.WARN,
+        posts=int(rows["posts"][0]),
+        baseline=float(rows["baseline"][0]),
     )
+
+
+@asset_check(
+    asset="keyword_baselines",
+    blocking=True,
+    description="GX: one row per key and hour of week 0..167, non-negative centres and spreads, "
+    "sentiment centre in [-1, 1].",
+)
+def keyword_baselines_expectations(warehouse: WarehouseResource) -> AssetCheckResult:
+    with warehouse.connect() as db:
+        if not _table_exists(db, "keyword_baselines"):
+            return AssetCheckResult(passed=True, metadata={"note": "table not built yet"})
+        rows = suites.baselines_rows(db)
+    return _result(validate(rows, "keyword_baselines", suites.BASELINES_SUITE))
+
+
+@asset_check(
+    asset="alerts",
+    blocking=True,
+    description="GX: unique non-null alert ids, score in [0, 1], known direction, non-negative "
+    "observed and expected values, windows in range and not in the future.",
+)
+def alerts_expectations(
+    context: AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> AssetCheckResult:
+    with warehouse.connect() as db:
+        if not _table_exists(db, "alerts"):
+            return AssetCheckResult(passed=True, metadata={"note": "no alert loaded yet"})
+        rows = suites.alerts_rows(db, _day(context))
+    return _result(validate(rows, "alerts", suites.alerts_suite(datetime.now(UTC))))
 
 
 @asset_check(
@@ -57,7 +168,7 @@ def trending_music_meets_minimum_support(warehouse: WarehouseResource) -> AssetC
 def _support_check(warehouse: WarehouseResource, table: str) -> AssetCheckResult:
     with warehouse.connect() as db:
         if not _table_exists(db, table):
-            return AssetCheckResult(passed=True, metadata={"rows": 0, "note": "table not built"})
+            return AssetCheckResult(passed=True, metadata={"note": "table not built yet"})
         below = db.query(
             f"SELECT day, rank, key, posts, authors FROM {table} "
             "WHERE posts < ? OR authors < ? ORDER BY day, rank LIMIT 10",
@@ -70,29 +181,13 @@ def _support_check(warehouse: WarehouseResource, table: str) -> AssetCheckResult
     )
 
 
-@asset_check(
-    asset="keyword_baselines",
-    blocking=True,
-    description="Centres and spreads are finite, spreads non-negative, hours of week 0..167.",
-)
-def keyword_baselines_are_sane(warehouse: WarehouseResource) -> AssetCheckResult:
-    with warehouse.connect() as db:
-        if not _table_exists(db, "keyword_baselines"):
-            return AssetCheckResult(passed=True, metadata={"rows": 0, "note": "table not built"})
-        bad = db.query(
-            "SELECT key, hour_of_week, posts_centre, posts_spread FROM keyword_baselines "
-            "WHERE posts_spread < 0 OR engagement_spread < 0 OR posts_centre < 0 "
-            "OR hour_of_week < 0 OR hour_of_week > 167 LIMIT 10"
-        )
-    return AssetCheckResult(
-        passed=bad.is_empty(),
-        metadata={"bad_rows": bad.height, "sample": MetadataValue.md(str(bad))},
-    )
-
-
 CHECKS = [
-    posts_have_unique_ids,
+    posts_expectations,
+    posts_references,
+    post_challenges_references,
+    posts_volume_within_band,
+    keyword_baselines_expectations,
+    alerts_expectations,
     trending_challenges_meet_minimum_support,
     trending_music_meets_minimum_support,
-    keyword_baselines_are_sane,
 ]

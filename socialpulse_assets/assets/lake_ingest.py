@@ -1,8 +1,15 @@
 """Landing zone (written by the stream, observed here) to the cleansed zone and the warehouse."""
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
-from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+    multi_asset,
+)
 
 from socialpulse.batch.cleansing import TABLE_KEYS, cleanse, refresh_dimensions
 from socialpulse.lake import landing_files
@@ -81,3 +88,47 @@ def cleansed_tables(
                 "landing_files": len(files),
             },
         )
+
+
+@asset(
+    deps=[landing],
+    partitions_def=daily,
+    group_name="lake",
+    description="Alerts the stream wrote under alerts/dt=<window day>/, one row per alert id.",
+)
+def alerts(
+    context: AssetExecutionContext, lake: LakeResource, warehouse: WarehouseResource
+) -> MaterializeResult:
+    """Load the day's alerts into the warehouse (replacing that day: alert ids are stable)."""
+    day = context.partition_key
+    the_lake = lake.lake()
+    files = [f for f in the_lake.list_files("alerts") if f"/dt={day}/" in f]
+    frame = the_lake.read(files)
+    if frame.is_empty():
+        return MaterializeResult(metadata={"row_count": 0, "alert_files": 0})
+    frame = frame.unique("alert_id", keep="first").sort("window_start", "alert_id")
+    with warehouse.connect() as db:
+        db.replace_where(
+            "alerts",
+            frame,
+            "window_start >= ? AND window_start < ?",
+            _day_bounds(day),
+            key=["alert_id"],
+        )
+    counts = frame.group_by("direction").len().sort("direction")
+    return MaterializeResult(
+        metadata={
+            **table_metadata(
+                frame.select(
+                    "window_start", "key_kind", "key", "direction", "observed", "expected", "score"
+                )
+            ),
+            "alert_files": len(files),
+            "by_direction": MetadataValue.json(dict(counts.iter_rows())),
+        }
+    )
+
+
+def _day_bounds(day: str) -> tuple[datetime, datetime]:
+    start = datetime.combine(date.fromisoformat(day), time(), tzinfo=UTC)
+    return start, start + timedelta(days=1)

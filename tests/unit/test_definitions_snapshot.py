@@ -1,6 +1,7 @@
 from socialpulse_assets.definitions import defs
 
 EXPECTED_GRAPH = {
+    "alerts": ["landing"],
     "authors": ["landing"],
     "challenges": ["landing"],
     "keyword_baselines": ["posts"],
@@ -23,8 +24,12 @@ def test_asset_graph_snapshot() -> None:
     }
     assert snapshot == EXPECTED_GRAPH
     assert sorted(key.to_user_string() for key in graph.asset_check_keys) == [
-        "keyword_baselines:keyword_baselines_are_sane",
-        "posts:posts_have_unique_ids",
+        "alerts:alerts_expectations",
+        "keyword_baselines:keyword_baselines_expectations",
+        "post_challenges:post_challenges_references",
+        "posts:posts_expectations",
+        "posts:posts_references",
+        "posts:posts_volume_within_band",
         "trending_challenges:trending_challenges_meet_minimum_support",
         "trending_music:trending_music_meets_minimum_support",
     ]

@@ -52,3 +52,16 @@ def test_replace_where_swaps_one_partition_only(tmp_path) -> None:
             (day1, 1),
             (day2, 5),
         ]
+
+
+def test_a_newer_column_is_added_to_an_existing_table(tmp_path) -> None:
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    with Warehouse(url) as db:
+        db.upsert("posts", pl.DataFrame({"id": ["a"], "text": ["x"]}), key=["id"])
+        db.upsert(
+            "posts",
+            pl.DataFrame({"id": ["b"], "text": ["y"], "keywords": [["acme"]]}),
+            key=["id"],
+        )
+        rows = db.query("SELECT id, keywords FROM posts ORDER BY id")
+    assert rows["keywords"].to_list() == [None, ["acme"]]
