@@ -23,6 +23,7 @@ from socialpulse_assets.resources import RESOURCES_BY_ENV
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 DAILY_ASSETS = [
     lake_ingest.cleansed_tables,
+    lake_ingest.alerts,
     analytics.trending_challenges,
     analytics.trending_music,
     analytics.sentiment_summary,

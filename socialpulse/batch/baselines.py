@@ -17,18 +17,22 @@ from socialpulse.lake import Lake
 
 MAD_SCALE = 1.4826
 
-BASELINE_COLUMNS = [
-    "key",
-    "hour_of_week",
-    "posts_centre",
-    "posts_spread",
-    "engagement_centre",
-    "engagement_spread",
-    "sentiment_centre",
-    "sentiment_spread",
-    "weeks",
-    "computed_at",
-]
+
+BASELINES_SCHEMA = pl.Schema(
+    {
+        "key": pl.String,
+        "hour_of_week": pl.Int32,
+        "posts_centre": pl.Float64,
+        "posts_spread": pl.Float64,
+        "engagement_centre": pl.Float64,
+        "engagement_spread": pl.Float64,
+        "sentiment_centre": pl.Float64,
+        "sentiment_spread": pl.Float64,
+        "weeks": pl.Int32,
+        "computed_at": pl.Datetime("us", "UTC"),
+    }
+)
+BASELINE_COLUMNS = list(BASELINES_SCHEMA)
 
 
 def key_observations(landed: pl.DataFrame, *, min_hashtag_length: int = 2) -> pl.DataFrame:

@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 
+from socialpulse.batch.baselines import BASELINES_SCHEMA, write_keyword_baselines
 from socialpulse.batch.baselines import keyword_baselines as compute_keyword_baselines
-from socialpulse.batch.baselines import write_keyword_baselines
 from socialpulse.batch.sentiment_summary import sentiment_summary as compute_sentiment_summary
 from socialpulse.batch.trending import (
     challenge_items,
@@ -64,7 +64,13 @@ def keyword_baselines(
         else pl.DataFrame()
     )
     if baselines.is_empty():
-        return MaterializeResult(metadata={"row_count": 0})
+        context.log.warning(
+            f"no posts landed in the {config.weeks} weeks before {end.isoformat()}: the stream "
+            "keeps its previous baselines (set `end` in the run config for historical data)"
+        )
+        with warehouse.connect() as db:  # the table exists for dbt and BI tools all the same
+            db.ensure_table("keyword_baselines", BASELINES_SCHEMA, ["key", "hour_of_week"])
+        return MaterializeResult(metadata={"row_count": 0, "window_end": end.isoformat()})
     path = write_keyword_baselines(the_lake, baselines)
     with warehouse.connect() as db:
         db.replace_where("keyword_baselines", baselines, "1 = 1", (), key=["key", "hour_of_week"])

@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import polars as pl
 from dagster import (
     AssetExecutionContext,
     AssetSpec,
@@ -11,6 +12,7 @@ from dagster import (
     multi_asset,
 )
 
+from socialpulse.alerts import ALERT_ARROW_SCHEMA
 from socialpulse.batch.cleansing import TABLE_KEYS, cleanse, refresh_dimensions
 from socialpulse.lake import landing_files
 from socialpulse_assets.metadata import table_metadata
@@ -105,6 +107,11 @@ def alerts(
     files = [f for f in the_lake.list_files("alerts") if f"/dt={day}/" in f]
     frame = the_lake.read(files)
     if frame.is_empty():
+        # The table exists even before the first alert, for dbt and BI tools.
+        with warehouse.connect() as db:
+            db.ensure_table(
+                "alerts", pl.from_arrow(ALERT_ARROW_SCHEMA.empty_table()).schema, ["alert_id"]
+            )
         return MaterializeResult(metadata={"row_count": 0, "alert_files": 0})
     frame = frame.unique("alert_id", keep="first").sort("window_start", "alert_id")
     with warehouse.connect() as db:

@@ -13,6 +13,21 @@ EXPECTED_GRAPH = {
     "spark_backfill": ["landing"],
     "trending_challenges": ["posts"],
     "trending_music": ["music"],
+    # dbt: staging models read the Python assets' tables, marts read staging.
+    "mart_alerts": ["mart_keyword_activity_hourly", "stg_alerts", "stg_sentiment_summary"],
+    "mart_keyword_activity_hourly": ["stg_keyword_baselines", "stg_post_challenges", "stg_posts"],
+    "mart_sentiment_15min": ["stg_sentiment_summary"],
+    "mart_trending_daily": ["stg_music", "stg_trending_challenges", "stg_trending_music"],
+    "stg_alerts": ["alerts"],
+    "stg_authors": ["authors"],
+    "stg_challenges": ["challenges"],
+    "stg_keyword_baselines": ["keyword_baselines"],
+    "stg_music": ["music"],
+    "stg_post_challenges": ["post_challenges"],
+    "stg_posts": ["posts"],
+    "stg_sentiment_summary": ["sentiment_summary"],
+    "stg_trending_challenges": ["trending_challenges"],
+    "stg_trending_music": ["trending_music"],
 }
 
 
@@ -23,7 +38,14 @@ def test_asset_graph_snapshot() -> None:
         for key in graph.get_all_asset_keys()
     }
     assert snapshot == EXPECTED_GRAPH
-    assert sorted(key.to_user_string() for key in graph.asset_check_keys) == [
+    checks = sorted(key.to_user_string() for key in graph.asset_check_keys)
+    dbt_tests = [c for c in checks if c.startswith(("stg_", "mart_"))]
+    assert len(dbt_tests) == 43  # every dbt test is an asset check on its model
+    assert (
+        "mart_alerts:accepted_values_mart_alerts_outcome__sustained__subsided__recovered__persisting__unknown"
+        in dbt_tests
+    )
+    assert [c for c in checks if c not in dbt_tests] == [
         "alerts:alerts_expectations",
         "keyword_baselines:keyword_baselines_expectations",
         "post_challenges:post_challenges_references",

@@ -1,0 +1,2 @@
+select post_id, challenge, created_at
+from {{ source('warehouse', 'post_challenges') }}

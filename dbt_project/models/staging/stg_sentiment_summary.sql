@@ -1,0 +1,13 @@
+select
+    key,
+    split_part(key, ':', 1) as key_kind,
+    window_start,
+    posts,
+    negative_posts,
+    neutral_posts,
+    positive_posts,
+    mean_score,
+    negative_share,
+    neutral_share,
+    positive_share
+from {{ source('warehouse', 'sentiment_summary') }}
