@@ -34,7 +34,10 @@ WindowItem = tuple[str, datetime, datetime, WindowStats]
 class MonitorConfig:
     window: timedelta = timedelta(minutes=1)
     min_support: int = 5
-    score_threshold: float = 0.999
+    # The online detector's score is surprise / (surprise + 3): 0.55 is 3.7 robust spreads.
+    score_threshold: float = 0.55
+    # `baseline_verdict` scores the normal tail probability: 0.999 is 3.3 standard deviations.
+    baseline_threshold: float = 0.999
     cooldown: timedelta = timedelta(minutes=15)
     idle: timedelta = timedelta(hours=6)
     # A window's mean sentiment this far below the key's calm baseline is a sentiment crisis,
@@ -126,7 +129,10 @@ class KeyMonitor:
             if sentiment is not None and self.sentiment_baseline is not None
             else None
         )
-        volume_alert = verdict.score >= self.config.score_threshold
+        threshold = (
+            self.config.score_threshold if baseline is None else self.config.baseline_threshold
+        )
+        volume_alert = verdict.score >= threshold
         sentiment_crisis = (
             shift is not None
             and shift <= -self.config.sentiment_drop

@@ -1,5 +1,10 @@
 """Online anomaly detectors for per-key window series (score first, then learn)."""
 
-from socialpulse.detection.count_detector import CountDetector, Verdict, build_detector
+from socialpulse.detection.volume_detector import (
+    Verdict,
+    VolumeDetector,
+    build_detector,
+    stream_detector,
+)
 
-__all__ = ["CountDetector", "Verdict", "build_detector"]
+__all__ = ["Verdict", "VolumeDetector", "build_detector", "stream_detector"]

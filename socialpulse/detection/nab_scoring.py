@@ -5,8 +5,8 @@ A detection is a row whose score is at or above the threshold. Inside a labelled
 earliest detection counts, rewarded by the scaled sigmoid of its position (earlier is better); a
 window without detection costs `fn_weight`. A detection outside windows costs `fp_weight` times
 the scaled sigmoid of its distance past the previous window (before any window: the full cost).
-The threshold is one for all files, chosen to maximise the summed score; the result is normalised
-so that the null detector (never fires) scores 0 and a perfect one 100.
+The threshold is one for all files, chosen to maximise the summed score over every distinct score;
+the result is normalised so that the null detector (never fires) scores 0 and a perfect one 100.
 """
 
 from __future__ import annotations
@@ -125,23 +125,43 @@ class Result:
 
 
 def best_threshold(files: Sequence[FileData], profile_name: str) -> Result:
-    """Sweep every distinct score as a threshold (plus 'never fire') and keep the best."""
+    """Try every distinct score as the threshold (plus 'never fire') and keep the best.
+
+    Exact, as NAB's sweeper: rows are taken in descending score and the raw score is updated
+    row by row (a false positive adds its cost; a window's first detection removes its miss and
+    adds its reward; an earlier detection in a detected window raises the reward to its own).
+    """
     profile = PROFILES[profile_name]
     windows = sum(data.windows for data in files)
     null = -windows * profile.fn_weight
     perfect = windows * profile.tp_weight
-    candidates = sorted({float(v) for data in files for v in np.unique(data.scores)}, reverse=True)
+    scores, window, unweighted, offset = [], [], [], 0
+    for data in files:
+        scores.append(data.scores)
+        unweighted.append(data.unweighted)
+        # Window indices made unique across files; -1 stays "outside any window".
+        window.append(np.where(data.window >= 0, data.window + offset, -1))
+        offset += int(data.window.max(initial=-1)) + 1
+    all_scores = np.concatenate(scores) if scores else np.empty(0)
+    order = np.argsort(-all_scores, kind="stable")
+    sorted_scores = all_scores[order].tolist()
+    sorted_window = np.concatenate(window)[order].tolist() if window else []
+    sorted_unweighted = np.concatenate(unweighted)[order].tolist() if unweighted else []
+    reward: dict[int, float] = {}
+    raw = null
     best = Result(profile_name, math.inf, null, 0.0)
-    for threshold in _coarse(candidates):
-        raw = raw_score(files, threshold, profile)
-        if raw > best.raw:
-            best = Result(profile_name, threshold, raw, 100 * (raw - null) / (perfect - null))
+    for index, (score, row_window, value) in enumerate(
+        zip(sorted_scores, sorted_window, sorted_unweighted, strict=True)
+    ):
+        if row_window < 0:
+            raw += value * profile.fp_weight
+        elif row_window not in reward:
+            reward[row_window] = value
+            raw += profile.fn_weight + value * profile.tp_weight
+        elif value > reward[row_window]:
+            raw += (value - reward[row_window]) * profile.tp_weight
+            reward[row_window] = value
+        last_of_ties = index + 1 == len(sorted_scores) or sorted_scores[index + 1] != score
+        if last_of_ties and raw > best.raw:
+            best = Result(profile_name, score, raw, 100 * (raw - null) / (perfect - null))
     return best
-
-
-def _coarse(candidates: list[float], limit: int = 400) -> list[float]:
-    """Every distinct score when few; otherwise evenly spaced quantiles of them (plus the top)."""
-    if len(candidates) <= limit:
-        return candidates
-    step = len(candidates) / limit
-    return sorted({candidates[int(i * step)] for i in range(limit)} | {candidates[0]}, reverse=True)

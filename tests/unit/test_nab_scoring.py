@@ -1,6 +1,7 @@
 """NAB scoring on hand-made files whose scores can be worked out on paper."""
 
 import math
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -81,3 +82,20 @@ def test_one_threshold_for_all_files() -> None:
     assert result.threshold == 0.6
     expected = scaled_sigmoid(-1.0) + scaled_sigmoid(-19 / 20) - 0.11
     assert result.raw == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("profile", list(PROFILES))
+def test_the_sweep_finds_the_best_of_every_distinct_threshold(profile: str) -> None:
+    # Thousands of distinct scores, two windows per file: brute force agrees with the sweep.
+    rng = random.Random(3)
+    windows = [(TIMES[60], TIMES[79]), (TIMES[150], TIMES[169])]
+    files = [
+        prepare(f"f{n}", TIMES, [rng.random() for _ in range(ROWS)], windows) for n in range(12)
+    ]
+    result = best_threshold(files, profile)
+    distinct = sorted({float(s) for data in files for s in data.scores})
+    brute = max(raw_score(files, t, PROFILES[profile]) for t in distinct)
+    assert len(distinct) > 400  # more than the old sweep's 400 candidates
+    never = -sum(data.windows for data in files) * PROFILES[profile].fn_weight
+    assert result.raw == pytest.approx(max(brute, never))
+    assert raw_score(files, result.threshold, PROFILES[profile]) == pytest.approx(result.raw)
