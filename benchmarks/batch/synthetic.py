@@ -34,7 +34,10 @@ def landed_frame(n: int, days: int = 28, seed: int = 1) -> pl.DataFrame:
     tag_counts = rng.integers(0, 4, size=n)
     offsets = np.concatenate([[0], np.cumsum(tag_counts)]).astype(np.int32)
     tag_values = np.char.add("tag", _zipf_choice(rng, 500, int(offsets[-1])).astype(str))
-    hashtags = pa.ListArray.from_arrays(pa.array(offsets), pa.array(tag_values))
+    values = pa.array(tag_values, type=pa.large_string())
+    if isinstance(values, pa.ChunkedArray):  # numpy unicode arrays convert in chunks when large
+        values = values.combine_chunks()
+    hashtags = pa.ListArray.from_arrays(pa.array(offsets), values)
     has_music = rng.random(n) < 0.8
     music = pl.Series(np.char.add("sound", _zipf_choice(rng, 2000, n).astype(str)))
     music = pl.select(pl.when(pl.Series(has_music)).then(music)).to_series()
