@@ -93,6 +93,11 @@ class Settings(BaseSettings):
         None, description="Bytewax recovery database directory. Default: <state_dir>/recovery."
     )
 
+    sentiment_model: Path | None = Field(
+        None,
+        description="Directory of a `sentiment train` model for the stream; default: the fast "
+        "lexicon scorer shipped in the package (read by socialpulse.sentiment.scorers).",
+    )
     batch_start: date = Field(
         date(2024, 1, 1), description="First day of the Dagster assets' daily partitions."
     )

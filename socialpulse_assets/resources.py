@@ -7,9 +7,6 @@ credentials are what the lake's s3fs and the landing sensor use) and the warehou
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from dagster import ConfigurableResource, EnvVar
 from dagster_aws.s3 import S3Resource
 from dagster_dbt import DbtCliResource
@@ -68,15 +65,9 @@ def s3_resource(settings: Settings, *, secrets_from_env: bool) -> S3Resource:
 
 
 def dbt_resource() -> DbtCliResource:
-    from socialpulse_assets.assets.marts import DBT_DIR
+    from socialpulse_assets.assets.marts import dbt_cli
 
-    # The dbt of this environment, found beside its Python even when the venv is not on PATH.
-    beside = Path(sys.executable).with_name("dbt")
-    return DbtCliResource(
-        project_dir=str(DBT_DIR),
-        profiles_dir=str(DBT_DIR),
-        dbt_executable=str(beside) if beside.exists() else "dbt",
-    )
+    return dbt_cli()
 
 
 def local_resources(settings: Settings) -> dict[str, object]:

@@ -1,12 +1,11 @@
-"""The stream's sentiment scorer: VADER's lexicon and rules, which ship inside its PyPI package.
+"""VADER as published: its lexicon and rules, which ship inside its PyPI package.
 
 No network and no model download at run time. Scores are VADER's compound score in [-1, 1];
-labels use VADER's published cut-offs (±0.05).
+labels use VADER's published cut-offs (±0.05). This is the baseline the stream's default scorer
+(`socialpulse.sentiment.fast`) is measured against in benchmarks/sentiment/.
 """
 
 from __future__ import annotations
-
-from functools import lru_cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -28,9 +27,3 @@ class LexiconScorer:
     def __call__(self, text: str) -> tuple[str, float]:
         score = self._analyzer.polarity_scores(text)["compound"]
         return label_for(score), score
-
-
-@lru_cache(maxsize=1)
-def load_stream_scorer() -> LexiconScorer:
-    """One scorer per process: building the analyzer reads the lexicon from the package."""
-    return LexiconScorer()

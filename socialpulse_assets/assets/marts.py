@@ -6,6 +6,7 @@ one lineage graph. The profile target and connection come from SOCIALPULSE_WAREH
 """
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,23 @@ from socialpulse_assets.resources import WarehouseResource
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
+
+def dbt_executable() -> str:
+    """The dbt of this environment, found beside its Python even when the venv is not on PATH."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else "dbt"
+
+
+def dbt_cli() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=str(DBT_DIR), profiles_dir=str(DBT_DIR), dbt_executable=dbt_executable()
+    )
+
+
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 if not dbt_project.manifest_path.exists():
     # A fresh clone has no manifest yet: parse once (a few seconds) so the code location loads.
-    dbt_project.preparer.prepare(dbt_project)
+    dbt_cli().cli(["parse"], target_path=Path("target")).wait()
 
 
 def dbt_environment(warehouse_url: str) -> dict[str, str]:
