@@ -11,6 +11,7 @@ EXPECTED_GRAPH = {
     "posts": ["landing"],
     "sentiment_summary": ["posts"],
     "spark_backfill": ["landing"],
+    "text_insights": ["posts"],
     "trending_challenges": ["posts"],
     "trending_music": ["music"],
     # dbt: staging models read the Python assets' tables, marts read staging.
