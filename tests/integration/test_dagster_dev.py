@@ -1,6 +1,7 @@
 """`dagster dev` on workspace.yaml starts, and its GraphQL API lists the whole asset graph."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -32,6 +33,7 @@ def test_dagster_dev_serves_the_asset_graph(tmp_path) -> None:
         "SOCIALPULSE_ENV": "local",
     }
     dagster = Path(sys.executable).with_name("dagster")
+    log = tmp_path / "dagster-dev.log"
     process = subprocess.Popen(
         [
             str(dagster),
@@ -45,13 +47,13 @@ def test_dagster_dev_serves_the_asset_graph(tmp_path) -> None:
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log.open("wb"),  # a file, not a pipe: nobody reads a pipe while it starts
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     nodes = None
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
         while time.monotonic() < deadline and process.poll() is None:
             try:
                 response = httpx.post(
@@ -65,8 +67,13 @@ def test_dagster_dev_serves_the_asset_graph(tmp_path) -> None:
                 pass
             time.sleep(1)
     finally:
-        os.killpg(process.pid, 15)
-        output = process.communicate(timeout=30)[0].decode(errors="replace")
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+        output = log.read_text(errors="replace")
     assert nodes is not None, f"dagster dev did not serve the graph:\n{output[-3000:]}"
     keys = {"/".join(n["assetKey"]["path"]): n for n in nodes}
     assert {
