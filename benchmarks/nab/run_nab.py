@@ -1,11 +1,14 @@
 """Run `socialpulse detect` and two River baselines over a NAB-layout directory and score them.
 
-    .venv/bin/python benchmarks/nab/run_nab.py [--data ../shared/datasets/nab-realtweets]
+    .venv/bin/python benchmarks/nab/run_nab.py [--data DIR] [--only-ours]
 
 Layout: DATA/data/<category>/<file>.csv (timestamp,value) and DATA/labels/combined_windows.json.
 Our detector runs through the CLI, one process per file, exactly as a user would call it, with
 its default (five-minute) configuration, the same for every file; the baselines run in this
-process. Throughput is measured side by side on the same series, in this process.
+process. Throughput is measured side by side on the same series, in this process: the best of
+`--repeats` (3) interleaved rounds.
+DIR defaults to ../shared/datasets/nab-realtweets; `--only-ours` skips the baselines and the
+end-to-end timing, for quick iterations.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 import polars as pl
 from river import anomaly, preprocessing, stats
 
-from socialpulse.detection import VolumeDetector
+from socialpulse.detection import batch_detector
 from socialpulse.detection.nab_scoring import PROFILES, FileData, best_threshold, prepare
 
 PUBLISHED = {
@@ -65,7 +68,8 @@ def gaussian(values: list[float]) -> list[float]:
 
 
 def volume_detector(values: list[float], times: list[datetime]) -> list[float]:
-    detector, scores = VolumeDetector(), []
+    # Exactly `socialpulse detect`'s defaults (tests/unit/test_detect_cli.py checks they agree).
+    detector, scores = batch_detector(), []
     for value, at in zip(values, times, strict=True):
         scores.append(detector.score_one(value, at).score)
         detector.learn_one(value, at)
@@ -122,6 +126,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "nab-realtweets"
     parser.add_argument("--data", type=Path, default=default)
+    parser.add_argument(
+        "--only-ours", action="store_true", help="Skip the baselines and the end-to-end timing."
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="Timing rounds; each detector's best is reported."
+    )
     args = parser.parse_args()
     windows = json.loads((args.data / "labels" / "combined_windows.json").read_text())
     files = sorted((args.data / "data").glob("*/*.csv"))
@@ -131,6 +141,8 @@ def main() -> None:
         "River HalfSpaceTrees + MinMaxScaler": lambda _, values, __: half_space_trees(values),
         "Gaussian running z-score": lambda _, values, __: gaussian(values),
     }
+    if args.only_ours:
+        detectors = {ours: detectors[ours]}
     prepared: dict[str, list] = {name: [] for name in detectors}
     series: list[float] = []
     stamps: list[datetime] = []
@@ -146,16 +158,22 @@ def main() -> None:
             prepared[name].append(prepare(key, times, run(path, values, times), limits))
         print(f"scored {key} ({len(values)} rows)", file=sys.stderr)
 
-    rates = {}
-    for name, function in (
-        (ours, lambda: volume_detector(series, stamps)),
-        ("River HalfSpaceTrees + MinMaxScaler", lambda: half_space_trees(series)),
-        ("Gaussian running z-score", lambda: gaussian(series)),
-    ):
-        began = time.perf_counter()
-        function()
-        rates[name] = len(series) / (time.perf_counter() - began)
-    end_to_end = cli_rate(files)
+    # Best of `--repeats` rounds, the detectors interleaved: on a shared machine the other jobs'
+    # load comes and goes, and the best round is the closest to the detector's own cost.
+    rates: dict[str, float] = {}
+    for _ in range(args.repeats):
+        for name, function in (
+            (ours, lambda: volume_detector(series, stamps)),
+            ("River HalfSpaceTrees + MinMaxScaler", lambda: half_space_trees(series)),
+            ("Gaussian running z-score", lambda: gaussian(series)),
+        ):
+            if name not in detectors:
+                continue
+            began = time.perf_counter()
+            function()
+            rate = len(series) / (time.perf_counter() - began)
+            rates[name] = max(rates.get(name, 0.0), rate)
+    end_to_end = None if args.only_ours else cli_rate(files)
 
     print(f"NAB realTweets: {len(files)} files, {len(series)} rows; one threshold per profile.\n")
     print("| detector | standard | low FP | low FN | points/s (one core) |")
@@ -169,8 +187,9 @@ def main() -> None:
         print(f"| {name} (published) | {score} | | | |")
     thresholds = ", ".join(f"{result.profile} {result.threshold:.3f}" for result in results[ours])
     print(f"\n{ours}: thresholds {thresholds}.")
-    print(f"`socialpulse detect` end to end on all rows in one CSV: {end_to_end:,.0f} rows/s")
-    print("(process start, CSV reading and writing included).\n")
+    if end_to_end is not None:
+        print(f"`socialpulse detect` end to end on all rows in one CSV: {end_to_end:,.0f} rows/s")
+        print("(process start, CSV reading and writing included).\n")
     print("| file (standard threshold) | windows detected | false positives |")
     print("| --- | ---: | ---: |")
     print("\n".join(per_file(prepared[ours], results[ours][0].threshold)))

@@ -57,6 +57,15 @@ def detect(
     alarm: float = typer.Option(0.6, help="Score that starts a refractory period."),
     refractory: int = typer.Option(288, help="Rows held at 0 after an alarm (0: off)."),
     shift_after: int = typer.Option(36, help="Rows beyond the clip that re-base the level."),
+    slots_per_week: int = typer.Option(
+        0, help="Slots of the week blended with the time-of-day profile (0: none)."
+    ),
+    week_blend: float = typer.Option(2.0, help="Weeks at which a week slot weighs half."),
+    peak_factor: float = typer.Option(
+        1.3, help="An alarm needs this times the median daily peak surprise (0: off)."
+    ),
+    peak_rows: int = typer.Option(288, help="Rows of one period (a day) of --peak-factor."),
+    peak_periods: int = typer.Option(14, help="Periods whose peaks --peak-factor takes."),
 ) -> None:
     """Score every row from the rows before it and itself only (streaming semantics).
 
@@ -94,6 +103,11 @@ def detect(
         alarm=alarm,
         refractory=refractory,
         shift_after=shift_after,
+        slots_per_week=slots_per_week,
+        week_blend=week_blend,
+        peak_factor=peak_factor,
+        peak_rows=peak_rows,
+        peak_periods=peak_periods,
     )
     times = parse_timestamps(frame, input_csv)
     values = frame["value"].cast(pl.Float64).fill_null(0.0).to_list()

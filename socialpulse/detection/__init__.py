@@ -3,8 +3,9 @@
 from socialpulse.detection.volume_detector import (
     Verdict,
     VolumeDetector,
+    batch_detector,
     build_detector,
     stream_detector,
 )
 
-__all__ = ["Verdict", "VolumeDetector", "build_detector", "stream_detector"]
+__all__ = ["Verdict", "VolumeDetector", "batch_detector", "build_detector", "stream_detector"]

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 from socialpulse.cli.main import app
@@ -63,3 +64,28 @@ def test_missing_columns_are_named(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["detect", str(bad), "--output", str(tmp_path / "o.csv")])
     assert result.exit_code != 0
     assert "timestamp" in result.output and "value" in result.output
+
+
+def test_defaults_are_the_batch_profile(tmp_path: Path) -> None:
+    from socialpulse.detection import VolumeDetector, batch_detector
+
+    values = [20 + (i % 5) * (i % 7) for i in range(700)] + [300] * 3 + [20] * 50
+    source = _series(tmp_path / "s.csv", values)
+    frame = pl.read_csv(source)
+    times = frame["timestamp"].str.to_datetime().to_list()
+
+    def scores(detector: VolumeDetector) -> list[float]:
+        out = []
+        for value, at in zip(values, times, strict=True):
+            out.append(detector.score_one(float(value), at).score)
+            detector.learn_one(float(value), at)
+        return out
+
+    defaults = _detect(tmp_path, source, "defaults.csv")["anomaly_score"].to_list()
+    assert defaults == pytest.approx(scores(batch_detector()))
+    unbarred = _detect(tmp_path, source, "off.csv", "--peak-factor", "0")
+    assert unbarred["anomaly_score"].to_list() == pytest.approx(scores(VolumeDetector()))
+    weekly = _detect(tmp_path, source, "weekly.csv", "--slots-per-week", "168", "--week-blend", "1")
+    assert weekly["anomaly_score"].to_list() == pytest.approx(
+        scores(VolumeDetector(peak_factor=1.3, slots_per_week=168, week_blend=1.0))
+    )
