@@ -7,8 +7,9 @@ from socialpulse.baselines import read_keyword_baselines
 from socialpulse.lake import Lake
 from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
-from socialpulse_assets.assets import analytics, lake_ingest
+from socialpulse_assets.assets import analytics
 from socialpulse_assets.resources import LakeResource, WarehouseResource, s3_resource
+from socialpulse_assets.run import DAILY_ASSETS
 from tests.batch_samples import (
     DAYS,
     TREND_DAY,
@@ -18,12 +19,7 @@ from tests.batch_samples import (
     land_sample,
 )
 
-DAILY = [
-    lake_ingest.cleansed_tables,
-    analytics.trending_challenges,
-    analytics.trending_music,
-    analytics.sentiment_summary,
-]
+DAILY = DAILY_ASSETS  # what `socialpulse batch` and the demo build per day
 TABLES = ("posts", "authors", "challenges", "post_challenges", "music", "sentiment_summary")
 
 

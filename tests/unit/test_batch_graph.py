@@ -11,8 +11,9 @@ from dagster import materialize
 from socialpulse.baselines import read_keyword_baselines
 from socialpulse.lake import Lake, landing_files
 from socialpulse.warehouse import Warehouse
-from socialpulse_assets.assets import analytics, lake_ingest
+from socialpulse_assets.assets import analytics
 from socialpulse_assets.resources import LakeResource, WarehouseResource
+from socialpulse_assets.run import DAILY_ASSETS
 from tests.batch_samples import (
     DAYS,
     TREND_DAY,
@@ -22,12 +23,7 @@ from tests.batch_samples import (
     land_sample,
 )
 
-DAILY = [
-    lake_ingest.cleansed_tables,
-    analytics.trending_challenges,
-    analytics.trending_music,
-    analytics.sentiment_summary,
-]
+DAILY = DAILY_ASSETS  # what `socialpulse batch` and the demo build per day
 
 
 def test_daily_graph_finds_the_injected_trends_and_reloads_idempotently(tmp_path) -> None:
