@@ -12,15 +12,26 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import polars as pl
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 
 from socialpulse.sentiment import toxicity
+from socialpulse.settings import get_settings
 from socialpulse.text.language_model import characteristic_phrases
 from socialpulse.text.wordclouds import write_word_clouds
 from socialpulse_assets.partitions import daily
 from socialpulse_assets.resources import LakeResource, WarehouseResource
 
 TOP_CHALLENGES = 5
+
+
+class TextInsightsConfig(Config):
+    # A `socialpulse sentiment train` artifact: the day's posts are re-scored with it and the
+    # agreement with the stream's labels reported. Default: SOCIALPULSE_SENTIMENT_MODEL, if set.
+    sentiment_model: str | None = (
+        str(get_settings().sentiment_model) if get_settings().sentiment_model else None
+    )
+
+
 PHRASE_SCHEMA = {
     "day": pl.Date,
     "grp": pl.String,
@@ -54,7 +65,10 @@ def text_groups(posts: pl.DataFrame) -> dict[str, list[str]]:
 
 @asset(deps=["posts"], partitions_def=daily, group_name="analytics", kinds={"python"})
 def text_insights(
-    context: AssetExecutionContext, lake: LakeResource, warehouse: WarehouseResource
+    context: AssetExecutionContext,
+    config: TextInsightsConfig,
+    lake: LakeResource,
+    warehouse: WarehouseResource,
 ) -> MaterializeResult:
     """Characteristic phrases and word clouds per sentiment, keyword and top challenge; toxicity."""
     day = date.fromisoformat(context.partition_key)
@@ -80,18 +94,32 @@ def text_insights(
         orient="row",
     )
     flags = [toxicity(text) for text in posts["text"]]
+    model_labels: list[str | None] = [None] * posts.height
+    model_metadata = {}
+    if config.sentiment_model:
+        from socialpulse.sentiment import load_model
+
+        scored = load_model(config.sentiment_model).score_batch(posts["text"].to_list())
+        model_labels = [label for label, _ in scored]
+        agree = sum(a == b for a, b in zip(model_labels, posts["sentiment_label"], strict=True))
+        model_metadata = {
+            "sentiment_model": config.sentiment_model,
+            "model_agreement_with_stream": round(agree / posts.height, 4),
+        }
     post_flags = pl.DataFrame(
         {
             "post_id": posts["id"],
             "day": [day] * posts.height,
             "toxic": [f.flag for f in flags],
             "matched_terms": [list(f.matched_terms) for f in flags],
+            "model_label": model_labels,
         },
         schema={
             "post_id": pl.String,
             "day": pl.Date,
             "toxic": pl.Boolean,
             "matched_terms": pl.List(pl.String),
+            "model_label": pl.String,
         },
     )
     with warehouse.connect() as db:
@@ -125,6 +153,7 @@ def text_insights(
         metadata={
             "posts": posts.height,
             "groups": len(groups),
+            **model_metadata,
             "toxic_posts": toxic.height,
             "toxic_share": round(toxic.height / posts.height, 4),
             "top_toxic_terms": MetadataValue.json(dict(terms.head(10).iter_rows())),

@@ -62,3 +62,36 @@ def test_text_insights_writes_phrases_clouds_and_flags(tmp_path) -> None:
     metadata = result.asset_materializations_for_node("text_insights")[0].metadata
     assert metadata["toxic_posts"].value == 1
     assert "data:image/png;base64," in metadata["word_clouds_preview"].value
+
+
+def test_a_trained_model_re_scores_the_day_and_reports_agreement(tmp_path) -> None:
+    from socialpulse.sentiment.datasets import load_labelled_dir
+    from socialpulse.sentiment.model import save_model, train_classifier
+    from tests.unit.test_sentiment_model import labelled_dir
+
+    trained = train_classifier(load_labelled_dir(labelled_dir(tmp_path / "data")), folds=3)
+    model_dir = save_model(trained, tmp_path / "model")
+    lake = Lake.from_url(str(tmp_path / "lake"))
+    records = [
+        {**landing_record(i), "id": f"t{i}", "text": text, "sentiment_label": label}
+        for i, (text, label, _) in enumerate(TEXTS)
+    ]
+    write_landing_batch(lake, records, "socialpulse.posts", 0)
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}"
+    resources = {
+        "lake": LakeResource(url=str(tmp_path / "lake")),
+        "warehouse": WarehouseResource(url=url),
+    }
+    result = materialize(
+        [lake_ingest.cleansed_tables, text_insights.text_insights],
+        resources=resources,
+        partition_key=SMALL_DAY.date().isoformat(),
+        run_config={"ops": {"text_insights": {"config": {"sentiment_model": str(model_dir)}}}},
+    )
+    assert result.success
+    metadata = result.asset_materializations_for_node("text_insights")[0].metadata
+    assert 0.0 <= metadata["model_agreement_with_stream"].value <= 1.0
+    with Warehouse(url) as db:
+        labels = db.query("SELECT model_label FROM post_flags")["model_label"].to_list()
+    assert len(labels) == len(TEXTS)
+    assert set(labels) <= {"negative", "neutral", "positive"}
