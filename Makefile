@@ -26,6 +26,7 @@ demo: install
 # services they need (broker, S3, Postgres) and stop at the end what they started.
 test: install
 	$(BIN)/ruff check .
+	bash deployment/scripts/ensure-chromium.sh  # Debian's chromium, for the dashboard browser test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-unit: install

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +13,7 @@ from socialpulse.settings import Settings
 from socialpulse.text import clean_text, tokenize
 
 SentimentScorer = Callable[[str], tuple[str, float]]
+log = logging.getLogger(__name__)
 
 
 def keyword_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
@@ -38,24 +41,63 @@ def match_keywords(
 
 
 class Enricher:
+    """Clean text, tokens, watch-list keywords and sentiment for one post record.
+
+    With a `terms_source`, the watch-list is re-read every `refresh_seconds` (the dashboard's
+    editor writes it), so a running stream picks up new brand keywords without a restart; a
+    failed read keeps the previous terms.
+    """
+
     def __init__(
         self,
         watchlist: Iterable[str],
         clean: Callable[[str], str],
         sentiment: SentimentScorer,
+        *,
+        terms_source: Callable[[], Iterable[str]] | None = None,
+        refresh_seconds: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.terms = tuple(sorted({t.strip().lower() for t in watchlist if t.strip()}))
-        self._pattern = keyword_pattern(self.terms)
+        self._set_terms(watchlist)
         self._clean = clean
         self._sentiment = sentiment
+        self._terms_source = terms_source
+        self._refresh_seconds = refresh_seconds
+        self._clock = clock
+        self._loaded_at = clock()
+
+    def _set_terms(self, watchlist: Iterable[str]) -> None:
+        self.terms = tuple(sorted({t.strip().lower() for t in watchlist if t.strip()}))
+        self._pattern = keyword_pattern(self.terms)
+
+    def _refresh(self) -> None:
+        now = self._clock()
+        if self._terms_source is None or now - self._loaded_at < self._refresh_seconds:
+            return
+        self._loaded_at = now
+        try:
+            terms = tuple(self._terms_source())
+        except (OSError, ValueError) as error:
+            log.warning("keeping the watch-list %s: re-reading it failed: %s", self.terms, error)
+            return
+        if tuple(sorted({t.strip().lower() for t in terms if t.strip()})) != self.terms:
+            self._set_terms(terms)
+            log.info("watch-list now %s", ", ".join(self.terms) or "empty")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Enricher:
         from socialpulse.sentiment import load_stream_scorer
+        from socialpulse.watchlist import load_watchlist
 
-        return cls(settings.watchlist_terms, clean_text, load_stream_scorer())
+        return cls(
+            load_watchlist(settings),
+            clean_text,
+            load_stream_scorer(),
+            terms_source=lambda: load_watchlist(settings),
+        )
 
     def enrich(self, record: dict[str, Any]) -> dict[str, Any]:
+        self._refresh()
         text = record.get("text") or ""
         label, score = self._sentiment(text)
         clean = self._clean(text)

@@ -15,7 +15,7 @@ from dagster import DagsterInstance, materialize
 from dagster._core.instance.ref import InstanceRef
 
 from socialpulse.settings import Settings
-from socialpulse_assets.assets import analytics, lake_ingest, text_insights
+from socialpulse_assets.assets import analytics, lake_ingest, report, text_insights
 from socialpulse_assets.partitions import daily
 from socialpulse_assets.resources import RESOURCES_BY_ENV
 
@@ -28,6 +28,7 @@ DAILY_ASSETS = [
     analytics.trending_music,
     analytics.sentiment_summary,
     text_insights.text_insights,
+    report.daily_report,
 ]
 
 

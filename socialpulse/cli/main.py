@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "socialpulse.cli.detect",
     "socialpulse.cli.sentiment",
     "socialpulse.cli.batch",
+    "socialpulse.cli.dashboard",
 )
 
 for _module in COMMAND_MODULES:

@@ -61,6 +61,12 @@ def test_daily_graph_finds_the_injected_trends_and_reloads_idempotently(tmp_path
     assert authors_total == first["posts"]
     assert challenge_posts == challenge_facts > 1000
 
+    # The daily report of the trend day, as HTML and PNG in the lake.
+    report_dir = lake.path("reports", "daily", f"dt={TREND_DAY}")
+    html = lake.fs.cat(f"{report_dir}/socialpulse-{TREND_DAY}.html").decode()
+    assert TRENDING_CHALLENGE in html and TRENDING_SOUND in html
+    assert lake.fs.cat(f"{report_dir}/socialpulse-{TREND_DAY}.png")[:8] == b"\x89PNG\r\n\x1a\n"
+
     # Re-running a day (a replay, a fix) changes nothing.
     assert materialize(DAILY, resources=resources, partition_key=DAYS[1].isoformat()).success
     with Warehouse(url) as db:

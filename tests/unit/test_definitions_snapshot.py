@@ -4,6 +4,13 @@ EXPECTED_GRAPH = {
     "alerts": ["landing"],
     "authors": ["landing"],
     "challenges": ["landing"],
+    "daily_report": [
+        "alerts",
+        "sentiment_summary",
+        "text_insights",
+        "trending_challenges",
+        "trending_music",
+    ],
     "keyword_baselines": ["posts"],
     "landing": [],
     "music": ["landing"],

@@ -32,3 +32,32 @@ def test_enrich_adds_clean_text_keywords_and_sentiment() -> None:
     assert (enriched["sentiment_label"], enriched["sentiment_score"]) == ("negative", -0.5)
     assert enriched["ingested_at"].tzinfo is UTC
     assert enriched["id"] == "p"
+
+
+def test_the_watch_list_is_re_read_while_running() -> None:
+    from socialpulse.enrichment import Enricher
+
+    now = [0.0]
+    source = iter([("acme", "newbrand"), OSError("file busy")])
+
+    def terms():
+        value = next(source)
+        if isinstance(value, Exception):
+            raise value
+        return value
+
+    enricher = Enricher(
+        ["acme"],
+        lambda text: text,
+        lambda text: ("neutral", 0.0),
+        terms_source=terms,
+        refresh_seconds=30,
+        clock=lambda: now[0],
+    )
+    record = {"text": "loving newbrand today", "hashtags": []}
+    assert enricher.enrich(record)["keywords"] == []
+    now[0] = 31.0
+    assert enricher.enrich(record)["keywords"] == ["newbrand"]
+    now[0] = 62.0  # a failed re-read keeps the last good list
+    assert enricher.enrich(record)["keywords"] == ["newbrand"]
+    assert enricher.terms == ("acme", "newbrand")

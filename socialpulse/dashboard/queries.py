@@ -1,0 +1,305 @@
+"""What the dashboard and the daily report read from the warehouse, in either dialect.
+
+Each function takes an open `Warehouse` and returns plain JSON-ready rows (timestamps as UTC ISO
+strings). The dbt marts are preferred when they exist (they carry the outcome of an alert and
+the activity band already computed); without them the base tables the Dagster assets load give
+the same shapes, so the dashboard works right after `socialpulse batch` and before dbt has run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from socialpulse.warehouse import Warehouse
+
+ALERT_COLUMNS = (
+    "alert_id",
+    "key_kind",
+    "key",
+    "window_start",
+    "window_end",
+    "observed",
+    "expected",
+    "expected_low",
+    "expected_high",
+    "score",
+    "direction",
+    "sentiment_mean",
+    "sentiment_baseline",
+    "sentiment_shift",
+    "sample_post_ids",
+    "detected_at",
+)
+SHARE_COLUMNS = ("negative_share", "neutral_share", "positive_share")
+# The activity band: the hour-of-week centre ± BAND_WIDTH spreads (as the hourly activity mart).
+BAND_WIDTH = 3.0
+WINDOW = timedelta(minutes=15)  # sentiment_summary's window
+SHORT_SPAN = timedelta(hours=6)
+
+
+def existing_tables(db: Warehouse) -> set[str]:
+    """Tables and views in the warehouse's current schema (main in DuckDB, search_path in PG)."""
+    rows = db.query(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+    )
+    return {name.lower() for name in rows["table_name"].to_list()} if rows.height else set()
+
+
+def jsonable(value: Any) -> Any:
+    """A warehouse value as JSON: datetimes as UTC ISO with Z, NaN as null, lists recursively."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):  # Postgres sums and averages of integers
+        value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    return [{k: jsonable(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
+
+
+def _utc(at: Any) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def full_key(key_kind: str, key: str) -> str:
+    """The `kind:value` key of sentiment_summary, keyword_baselines and the marts."""
+    return f"{key_kind}:{key}"
+
+
+def latest_alerts(
+    db: Warehouse, tables: set[str], *, limit: int = 50, key: str | None = None
+) -> list[dict[str, Any]]:
+    """The most recently detected alerts, newest first, each with its sample posts' text."""
+    source = "mart_alerts" if "mart_alerts" in tables else "alerts"
+    if source not in tables:
+        return []
+    columns = ", ".join(ALERT_COLUMNS) + (", outcome" if source == "mart_alerts" else "")
+    where, parameters = "", []
+    if key is not None:
+        kind, _, value = key.partition(":")
+        where, parameters = "WHERE key_kind = ? AND key = ?", [kind, value]
+    frame = db.query(
+        f"SELECT {columns} FROM {source} {where} "
+        "ORDER BY detected_at DESC, window_start DESC, alert_id LIMIT ?",
+        [*parameters, limit],
+    )
+    alerts = rows(frame)
+    samples = sample_posts(db, tables, (i for a in alerts for i in a["sample_post_ids"] or []))
+    for alert in alerts:
+        alert["full_key"] = full_key(alert["key_kind"], alert["key"])
+        alert.setdefault("outcome", None)
+        alert["samples"] = [samples[i] for i in alert["sample_post_ids"] or [] if i in samples]
+    return alerts
+
+
+def sample_posts(
+    db: Warehouse, tables: set[str], post_ids: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    ids = sorted(set(post_ids))
+    if not ids or "posts" not in tables:
+        return {}
+    placeholders = ", ".join("?" for _ in ids)
+    frame = db.query(
+        f"SELECT id, text, sentiment_label, created_at FROM posts WHERE id IN ({placeholders})",
+        ids,
+    )
+    return {row["id"]: row for row in rows(frame)}
+
+
+def watched_keys(
+    db: Warehouse, tables: set[str], watchlist: Sequence[str], *, limit: int = 30
+) -> list[dict[str, str]]:
+    """Keys worth a chart: recently alerted ones, the watch-list, then the latest trends."""
+    keys: dict[str, str] = {}
+    if "alerts" in tables:
+        recent = db.query(
+            "SELECT key_kind, key, max(detected_at) AS last FROM alerts "
+            "GROUP BY key_kind, key ORDER BY last DESC LIMIT ?",
+            [limit],
+        )
+        for kind, value in recent.select("key_kind", "key").iter_rows():
+            keys.setdefault(full_key(kind, value), "alerted")
+    for term in watchlist:
+        keys.setdefault(full_key("keyword", term), "watch-list")
+    trending = latest_trending(db, tables, limit=5)
+    for item in trending["challenges"]:
+        keys.setdefault(full_key("hashtag", item["key"]), "trending")
+    for item in trending["music"]:
+        keys.setdefault(full_key("music", item["key"]), "trending")
+    return [{"key": key, "source": source} for key, source in keys.items()]
+
+
+def _since_latest(
+    db: Warehouse, table: str, time_column: str, key: str, span: timedelta
+) -> pl.DataFrame | None:
+    """The key's rows in `table` from `span` before its latest row; None when it has none.
+
+    The window ends at the key's own latest data, not at now, so a replayed or historical
+    day shows its activity instead of an empty chart.
+    """
+    last = db.query(f"SELECT max({time_column}) AS last FROM {table} WHERE key = ?", [key])
+    if last.height == 0 or last["last"][0] is None:
+        return None
+    cutoff = last["last"][0] - span
+    return db.query(
+        f"SELECT * FROM {table} WHERE key = ? AND {time_column} >= ? ORDER BY {time_column}",
+        [key, cutoff],
+    )
+
+
+def hour_of_week(at: datetime) -> int:
+    """Monday 00:00 UTC is 0, Sunday 23:00 is 167 (as keyword_baselines)."""
+    return at.weekday() * 24 + at.hour
+
+
+def activity_band(expected: float, spread: float) -> tuple[float, float]:
+    """Low and high of the expected band: the spread floored at the Poisson noise of `expected`."""
+    width = BAND_WIDTH * max(spread, math.sqrt(max(expected, 1.0)))
+    return max(expected - width, 0.0), expected + width
+
+
+def key_activity(db: Warehouse, tables: set[str], key: str, *, days: int = 7) -> dict[str, Any]:
+    """Posts per time bucket for `key`, with the expected band and whether it was anomalous.
+
+    Buckets are UTC hours; from the base tables, a span of data shorter than
+    SHORT_SPAN (a fresh demo) is shown in the 15-minute windows instead, so it is not two points.
+    """
+    span = timedelta(days=days)
+    if "mart_keyword_activity_hourly" in tables:
+        frame = _since_latest(db, "mart_keyword_activity_hourly", "hour", key, span)
+        points = (
+            []
+            if frame is None
+            else rows(
+                frame.select(
+                    pl.col("hour").alias("start"),
+                    "posts",
+                    pl.col("expected_posts").alias("expected"),
+                    "expected_low",
+                    "expected_high",
+                    "is_anomaly",
+                )
+            )
+        )
+        return {"bucket_minutes": 60, "points": points}
+    windows = None
+    if "sentiment_summary" in tables:
+        windows = _since_latest(db, "sentiment_summary", "window_start", key, span)
+    if windows is None:
+        return {"bucket_minutes": 60, "points": []}
+    starts = [_utc(at) for at in windows["window_start"]]
+    last = max(starts)
+    # A key new in the span (a fresh challenge) shows zeros from when any data began.
+    data_start = db.query(
+        "SELECT min(window_start) AS first FROM sentiment_summary WHERE window_start >= ?",
+        [last - span],
+    )["first"][0]
+    first = _utc(data_start)
+    step = WINDOW if last - first < SHORT_SPAN else timedelta(hours=1)
+    counts: dict[datetime, int] = {}
+    for at, posts in zip(starts, windows["posts"], strict=True):
+        bucket = _floor(at, step)
+        counts[bucket] = counts.get(bucket, 0) + int(posts)
+    baselines: dict[int, tuple[float, float]] = {}
+    if "keyword_baselines" in tables:
+        found = db.query(
+            "SELECT hour_of_week, posts_centre, posts_spread FROM keyword_baselines WHERE key = ?",
+            [key],
+        )
+        # The baselines are per minute (the stream's window); scale them to the bucket.
+        minutes = step / timedelta(minutes=1)
+        baselines = {
+            int(h): (float(c or 0.0) * minutes, float(s or 0.0) * minutes)
+            for h, c, s in found.iter_rows()
+        }
+    points = []
+    first, last = _floor(first, step), _floor(last, step)
+    # sentiment_summary has no row for a window without posts: those buckets count zero.
+    for i in range(int((last - first) / step) + 1):
+        bucket = first + i * step
+        expected, spread = baselines.get(hour_of_week(bucket), (0.0, 0.0))
+        low, high = activity_band(expected, spread)
+        posts = counts.get(bucket, 0)
+        points.append(
+            {
+                "start": jsonable(bucket),
+                "posts": posts,
+                "expected": expected,
+                "expected_low": low,
+                "expected_high": high,
+                "is_anomaly": posts > high or posts < low,
+            }
+        )
+    return {"bucket_minutes": int(step / timedelta(minutes=1)), "points": points}
+
+
+def _floor(at: datetime, step: timedelta) -> datetime:
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    return epoch + ((at - epoch) // step) * step
+
+
+def key_sentiment(
+    db: Warehouse, tables: set[str], key: str, *, hours: int = 48
+) -> list[dict[str, Any]]:
+    """The key's 15-minute sentiment windows: posts, label shares and mean score."""
+    table = "mart_sentiment_15min" if "mart_sentiment_15min" in tables else "sentiment_summary"
+    if table not in tables:
+        return []
+    frame = _since_latest(db, table, "window_start", key, timedelta(hours=hours))
+    if frame is None:
+        return []
+    return rows(frame.select("window_start", "posts", *SHARE_COLUMNS, "mean_score"))
+
+
+def trending_days(db: Warehouse, tables: set[str]) -> list[str]:
+    if "trending_challenges" not in tables:
+        return []
+    frame = db.query("SELECT DISTINCT day FROM trending_challenges ORDER BY day DESC LIMIT 60")
+    return [jsonable(d) for d in frame["day"].to_list()]
+
+
+def latest_trending(
+    db: Warehouse, tables: set[str], *, day: str | None = None, limit: int = 10
+) -> dict[str, Any]:
+    """Top trending challenges and sounds of `day` (default: the latest day with any)."""
+    days = trending_days(db, tables)
+    chosen = day or (days[0] if days else None)
+    result: dict[str, Any] = {"day": chosen, "days": days, "challenges": [], "music": []}
+    if chosen is None:
+        return result
+    the_day = date.fromisoformat(chosen)
+    columns = "rank, key, posts, authors, engagement, baseline_posts, growth, score"
+    if "mart_trending_daily" in tables:
+        for kind, target in (("challenge", "challenges"), ("music", "music")):
+            frame = db.query(
+                f"SELECT {columns}, display_name FROM mart_trending_daily "
+                "WHERE day = ? AND kind = ? ORDER BY rank LIMIT ?",
+                [the_day, kind, limit],
+            )
+            result[target] = rows(frame)
+        return result
+    for table, target in (("trending_challenges", "challenges"), ("trending_music", "music")):
+        if table not in tables:
+            continue
+        frame = db.query(
+            f"SELECT {columns} FROM {table} WHERE day = ? ORDER BY rank LIMIT ?",
+            [the_day, limit],
+        )
+        prefix = "#" if target == "challenges" else ""
+        result[target] = [{**row, "display_name": f"{prefix}{row['key']}"} for row in rows(frame)]
+    return result

@@ -1,0 +1,50 @@
+"""The daily report (HTML and PNG) of alerts, activity, trends and word clouds, as an asset."""
+
+import base64
+import tempfile
+from pathlib import Path
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from socialpulse.report import render_daily_report
+from socialpulse_assets.partitions import daily
+from socialpulse_assets.resources import LakeResource, WarehouseResource
+
+
+@asset(
+    deps=[
+        "alerts",
+        "trending_challenges",
+        "trending_music",
+        "sentiment_summary",
+        "text_insights",
+    ],
+    partitions_def=daily,
+    group_name="reports",
+    kinds={"html", "png"},
+)
+def daily_report(
+    context: AssetExecutionContext, lake: LakeResource, warehouse: WarehouseResource
+) -> MaterializeResult:
+    """`reports/daily/dt=<day>/socialpulse-<day>.html` and `.png` in the lake."""
+    day = context.partition_key
+    the_lake = lake.lake()
+    folder = the_lake.path("reports", "daily", f"dt={day}")
+    the_lake.fs.makedirs(folder, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        files = render_daily_report(warehouse.url, day, Path(scratch), lake=the_lake)
+        targets = {}
+        for kind, path in files.items():
+            targets[kind] = f"{folder}/{path.name}"
+            the_lake.fs.put(str(path), targets[kind])
+        preview = base64.b64encode(files["png"].read_bytes()).decode()
+        html_bytes = files["html"].stat().st_size
+    context.log.info(f"daily report for {day}: {targets['html']}")
+    return MaterializeResult(
+        metadata={
+            "html": MetadataValue.path(targets["html"]),
+            "png": MetadataValue.path(targets["png"]),
+            "html_bytes": html_bytes,
+            "preview": MetadataValue.md(f"![daily report {day}](data:image/png;base64,{preview})"),
+        }
+    )

@@ -1,0 +1,159 @@
+"""A known warehouse day shared by the dashboard, report, browser and Postgres tests.
+
+`load_sample_warehouse` is the known day the dashboard, report, browser and Postgres tests share:
+a steady #glowup that bursts at noon (with an alert), a trending challenge and sound, 15-minute
+sentiment windows and hour-of-week baselines.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import polars as pl
+import pyarrow as pa
+
+from socialpulse.alerts import ALERT_ARROW_SCHEMA, Alert, alert_id_for
+from socialpulse.warehouse import Warehouse
+
+DAY = date(2024, 3, 10)
+START = datetime(2024, 3, 10, tzinfo=UTC)
+BURST_HOUR = START + timedelta(hours=12)
+ALERT_KEY = "glowup"  # hashtag:glowup bursts at noon and alerts
+TRENDING_CHALLENGE = "risingstar"
+TRENDING_SOUND = "sound-rising"
+BASELINE_PER_HOUR = 4
+BURST_POSTS = 40
+SAMPLE_TEXT = "this #glowup is everywhere today"
+
+
+def make_alert(
+    key_kind: str,
+    key: str,
+    window_start: datetime,
+    *,
+    observed: float = BURST_POSTS,
+    expected: float = BASELINE_PER_HOUR / 60,
+    direction: str = "spike",
+    sample_post_ids: tuple[str, ...] = (),
+    detected_at: datetime | None = None,
+) -> Alert:
+    return Alert(
+        alert_id=alert_id_for(key_kind, key, window_start),
+        key_kind=key_kind,
+        key=key,
+        window_start=window_start,
+        window_end=window_start + timedelta(minutes=1),
+        metric="posts",
+        observed=observed,
+        expected=expected,
+        expected_low=0.0,
+        expected_high=3.0,
+        score=0.9993,
+        direction=direction,
+        sentiment_mean=-0.2,
+        sentiment_baseline=0.4,
+        sentiment_shift=-0.6,
+        sample_post_ids=sample_post_ids,
+        detected_at=detected_at or window_start + timedelta(minutes=2),
+    )
+
+
+def alerts_frame(alerts: list[Alert]) -> pl.DataFrame:
+    table = pa.Table.from_pylist([a.to_record() for a in alerts], schema=ALERT_ARROW_SCHEMA)
+    return pl.from_arrow(table)
+
+
+def insert_alert(db: Warehouse, alert: Alert) -> None:
+    db.upsert("alerts", alerts_frame([alert]), ["alert_id"])
+
+
+def sample_posts() -> pl.DataFrame:
+    """#glowup: 4 posts an hour all day, 40 more in the noon hour; every 10th post negative."""
+    rows = []
+    for hour in range(24):
+        count = BASELINE_PER_HOUR + (BURST_POSTS if hour == 12 else 0)
+        for i in range(count):
+            n = len(rows)
+            negative = n % 10 == 0
+            rows.append(
+                {
+                    "id": f"post-{n:05d}",
+                    "created_at": START + timedelta(hours=hour, seconds=i * 3600 // count),
+                    "author_id": f"author-{n % 37}",
+                    "text": SAMPLE_TEXT if (hour, i) == (12, 0) else f"post {n} about #glowup",
+                    "hashtags": ["glowup"],
+                    "keywords": [],
+                    "sentiment_label": "negative" if negative else "positive",
+                    "sentiment_score": -0.6 if negative else 0.5,
+                }
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "id": pl.String,
+            "created_at": pl.Datetime("us", "UTC"),
+            "author_id": pl.String,
+            "text": pl.String,
+            "hashtags": pl.List(pl.String),
+            "keywords": pl.List(pl.String),
+            "sentiment_label": pl.String,
+            "sentiment_score": pl.Float64,
+        },
+    )
+
+
+def sentiment_windows(posts: pl.DataFrame) -> pl.DataFrame:
+    counts = [
+        (pl.col("sentiment_label") == label).sum().cast(pl.Int64).alias(f"{label}_posts")
+        for label in ("negative", "neutral", "positive")
+    ]
+    summary = (
+        posts.group_by(pl.col("created_at").dt.truncate("15m").alias("window_start"))
+        .agg(pl.len().cast(pl.Int64).alias("posts"), *counts, pl.col("sentiment_score").mean())
+        .rename({"sentiment_score": "mean_score"})
+        .with_columns(key=pl.lit(f"hashtag:{ALERT_KEY}"), day=pl.lit(DAY))
+    )
+    shares = [
+        (pl.col(f"{label}_posts") / pl.col("posts")).alias(f"{label}_share")
+        for label in ("negative", "neutral", "positive")
+    ]
+    return summary.with_columns(*shares).sort("window_start")
+
+
+def trending(keys: list[str], day: date = DAY) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "day": [day] * len(keys),
+            "rank": list(range(1, len(keys) + 1)),
+            "key": keys,
+            "posts": [500 // rank for rank in range(1, len(keys) + 1)],
+            "authors": [120 // rank for rank in range(1, len(keys) + 1)],
+            "engagement": [9000] * len(keys),
+            "baseline_posts": [2.0] * len(keys),
+            "growth": [50.0 / rank for rank in range(1, len(keys) + 1)],
+            "score": [1000.0 / rank for rank in range(1, len(keys) + 1)],
+        },
+        schema_overrides={"rank": pl.Int32},
+    )
+
+
+def load_sample_warehouse(url: str) -> None:
+    """The known day (see the module docstring) loaded into the warehouse at `url`."""
+    posts = sample_posts()
+    burst_ids = tuple(posts.filter(pl.col("created_at") >= BURST_HOUR)["id"].head(3).to_list())
+    baselines = pl.DataFrame(
+        {
+            "key": [f"hashtag:{ALERT_KEY}"] * 168,
+            "hour_of_week": list(range(168)),
+            "posts_centre": [BASELINE_PER_HOUR / 60] * 168,
+            "posts_spread": [0.5 / 60] * 168,
+        },
+        schema_overrides={"hour_of_week": pl.Int32},
+    )
+    with Warehouse(url) as db:
+        db.upsert("posts", posts, ["id"])
+        db.upsert("sentiment_summary", sentiment_windows(posts), ["key", "window_start"])
+        db.upsert("keyword_baselines", baselines, ["key", "hour_of_week"])
+        db.upsert("trending_challenges", trending([TRENDING_CHALLENGE, "dance"]), ["day", "rank"])
+        db.upsert("trending_music", trending([TRENDING_SOUND, "7000001"]), ["day", "rank"])
+        insert_alert(db, make_alert("hashtag", ALERT_KEY, BURST_HOUR, sample_post_ids=burst_ids))

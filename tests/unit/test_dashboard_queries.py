@@ -1,0 +1,216 @@
+"""The dashboard's warehouse reads, on the base tables and on the dbt marts when they exist."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+import pytest
+
+from socialpulse.dashboard import queries
+from socialpulse.warehouse import Warehouse
+from tests.dashboard_samples import (
+    ALERT_KEY,
+    BASELINE_PER_HOUR,
+    BURST_HOUR,
+    BURST_POSTS,
+    DAY,
+    SAMPLE_TEXT,
+    START,
+    TRENDING_CHALLENGE,
+    TRENDING_SOUND,
+    insert_alert,
+    load_sample_warehouse,
+    make_alert,
+    sample_posts,
+    sentiment_windows,
+    trending,
+)
+
+
+@pytest.fixture
+def warehouse(tmp_path) -> Warehouse:
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    load_sample_warehouse(url)
+    with Warehouse(url) as db:
+        yield db
+
+
+def test_latest_alerts_carry_context_and_sample_texts(warehouse: Warehouse) -> None:
+    tables = queries.existing_tables(warehouse)
+    [alert] = queries.latest_alerts(warehouse, tables)
+    assert alert["full_key"] == f"hashtag:{ALERT_KEY}"
+    assert alert["window_start"] == "2024-03-10T12:00:00Z"
+    assert (alert["observed"], alert["direction"], alert["outcome"]) == (40.0, "spike", None)
+    assert alert["sentiment_shift"] == pytest.approx(-0.6)
+    assert len(alert["samples"]) == 3
+    assert alert["samples"][0]["text"] == SAMPLE_TEXT
+
+
+def test_newest_alert_comes_first_and_key_filters(warehouse: Warehouse) -> None:
+    later = make_alert("keyword", "acme", BURST_HOUR + timedelta(hours=3), direction="drop")
+    insert_alert(warehouse, later)
+    tables = queries.existing_tables(warehouse)
+    assert [a["full_key"] for a in queries.latest_alerts(warehouse, tables)] == [
+        "keyword:acme",
+        f"hashtag:{ALERT_KEY}",
+    ]
+    only = queries.latest_alerts(warehouse, tables, key="keyword:acme")
+    assert [a["direction"] for a in only] == ["drop"]
+    assert queries.latest_alerts(warehouse, tables, limit=1)[0]["key"] == "acme"
+
+
+def test_activity_from_base_tables_marks_only_the_burst(warehouse: Warehouse) -> None:
+    tables = queries.existing_tables(warehouse)
+    activity = queries.key_activity(warehouse, tables, f"hashtag:{ALERT_KEY}")
+    assert activity["bucket_minutes"] == 60
+    points = activity["points"]
+    assert len(points) == 24
+    assert [p["start"] for p in points if p["is_anomaly"]] == ["2024-03-10T12:00:00Z"]
+    noon = points[12]
+    assert noon["posts"] == BASELINE_PER_HOUR + BURST_POSTS
+    assert noon["expected"] == pytest.approx(BASELINE_PER_HOUR)
+    # A spread of 0.5 an hour is floored at the Poisson noise sqrt(4) = 2: the band is 4 ± 3 * 2.
+    assert (noon["expected_low"], noon["expected_high"]) == pytest.approx((0.0, 10.0))
+
+
+def test_activity_band_floors_the_spread_at_poisson_noise() -> None:
+    assert queries.activity_band(100.0, 0.0) == pytest.approx((70.0, 130.0))
+    assert queries.activity_band(0.0, 0.0) == pytest.approx((0.0, 3.0))
+
+
+def test_activity_fills_hours_without_posts_with_zero(warehouse: Warehouse) -> None:
+    warehouse.execute(
+        "DELETE FROM sentiment_summary WHERE window_start >= ? AND window_start < ?",
+        [START + timedelta(hours=3), START + timedelta(hours=5)],
+    )
+    tables = queries.existing_tables(warehouse)
+    points = queries.key_activity(warehouse, tables, f"hashtag:{ALERT_KEY}")["points"]
+    assert [p["posts"] for p in points[2:6]] == [4, 0, 0, 4]
+
+
+def test_a_key_new_in_the_span_shows_zeros_from_when_data_began(warehouse: Warehouse) -> None:
+    fresh = sentiment_windows(sample_posts().filter(pl.col("created_at") >= BURST_HOUR))
+    warehouse.upsert(
+        "sentiment_summary",
+        fresh.with_columns(key=pl.lit("hashtag:fresh")),
+        ["key", "window_start"],
+    )
+    tables = queries.existing_tables(warehouse)
+    points = queries.key_activity(warehouse, tables, "hashtag:fresh")["points"]
+    assert points[0]["start"] == "2024-03-10T00:00:00Z"
+    assert [p["posts"] for p in points[:13]] == [0] * 12 + [BASELINE_PER_HOUR + BURST_POSTS]
+    assert [p["is_anomaly"] for p in points[11:14]] == [False, True, True]
+
+
+def test_a_short_span_of_data_is_shown_in_15_minute_buckets(tmp_path) -> None:
+    """A fresh demo has an hour or two of data: two hourly points would say nothing."""
+    posts = sample_posts().filter(
+        (pl.col("created_at") >= BURST_HOUR)
+        & (pl.col("created_at") < BURST_HOUR + timedelta(hours=2))
+    )
+    with Warehouse(f"duckdb:///{tmp_path / 'short.duckdb'}") as db:
+        db.upsert("sentiment_summary", sentiment_windows(posts), ["key", "window_start"])
+        baselines = pl.DataFrame(
+            {
+                "key": [f"hashtag:{ALERT_KEY}"],
+                "hour_of_week": [6 * 24 + 12],
+                "posts_centre": [0.4],
+                "posts_spread": [0.0],
+            },
+            schema_overrides={"hour_of_week": pl.Int32},
+        )
+        db.upsert("keyword_baselines", baselines, ["key", "hour_of_week"])
+        activity = queries.key_activity(db, queries.existing_tables(db), f"hashtag:{ALERT_KEY}")
+    assert activity["bucket_minutes"] == 15
+    points = activity["points"]
+    assert [p["start"][11:16] for p in points] == [
+        "12:00",
+        "12:15",
+        "12:30",
+        "12:45",
+        "13:00",
+        "13:15",
+        "13:30",
+        "13:45",
+    ]
+    assert sum(p["posts"] for p in points[:4]) == BASELINE_PER_HOUR + BURST_POSTS
+    # 0.4 posts a minute is 6 per 15 minutes (band 6 ± 3 * sqrt(6)); 13:00 has no baseline.
+    assert points[0]["expected"] == pytest.approx(6.0)
+    assert points[4]["expected"] == 0.0
+
+
+def test_sentiment_windows_end_at_the_keys_latest_data(warehouse: Warehouse) -> None:
+    tables = queries.existing_tables(warehouse)
+    windows = queries.key_sentiment(warehouse, tables, f"hashtag:{ALERT_KEY}", hours=2)
+    assert [w["window_start"][11:16] for w in windows] == [
+        "21:45",
+        "22:00",
+        "22:15",
+        "22:30",
+        "22:45",
+        "23:00",
+        "23:15",
+        "23:30",
+        "23:45",
+    ]
+    assert all(w["negative_share"] + w["positive_share"] == pytest.approx(1.0) for w in windows)
+    assert queries.key_sentiment(warehouse, tables, "hashtag:unknown") == []
+
+
+def test_trending_defaults_to_the_latest_day(warehouse: Warehouse) -> None:
+    warehouse.upsert(
+        "trending_challenges", trending(["older"], DAY - timedelta(days=1)), ["day", "rank"]
+    )
+    tables = queries.existing_tables(warehouse)
+    result = queries.latest_trending(warehouse, tables)
+    assert result["day"] == "2024-03-10"
+    assert result["days"] == ["2024-03-10", "2024-03-09"]
+    assert [c["display_name"] for c in result["challenges"]] == ["#risingstar", "#dance"]
+    assert result["music"][0]["key"] == TRENDING_SOUND
+    older = queries.latest_trending(warehouse, tables, day="2024-03-09")
+    assert [c["key"] for c in older["challenges"]] == ["older"]
+
+
+def test_watched_keys_put_alerts_then_watchlist_then_trends(warehouse: Warehouse) -> None:
+    tables = queries.existing_tables(warehouse)
+    keys = queries.watched_keys(warehouse, tables, ("acme",))
+    assert keys[:3] == [
+        {"key": f"hashtag:{ALERT_KEY}", "source": "alerted"},
+        {"key": "keyword:acme", "source": "watch-list"},
+        {"key": f"hashtag:{TRENDING_CHALLENGE}", "source": "trending"},
+    ]
+    assert {"key": f"music:{TRENDING_SOUND}", "source": "trending"} in keys
+
+
+def test_marts_are_preferred_when_dbt_has_run(warehouse: Warehouse) -> None:
+    warehouse.execute("CREATE TABLE mart_alerts AS SELECT *, 'sustained' AS outcome FROM alerts")
+    warehouse.execute(
+        "CREATE TABLE mart_keyword_activity_hourly AS SELECT "
+        "'hashtag:glowup' AS key, 'hashtag' AS key_kind, TIMESTAMP '2024-03-10 12:00' AS hour, "
+        "44 AS posts, 4.0 AS expected_posts, 0.0 AS expected_low, 10.0 AS expected_high, "
+        "true AS is_anomaly"
+    )
+    tables = queries.existing_tables(warehouse)
+    assert queries.latest_alerts(warehouse, tables)[0]["outcome"] == "sustained"
+    assert queries.key_activity(warehouse, tables, "hashtag:glowup")["points"] == [
+        {
+            "start": "2024-03-10T12:00:00Z",
+            "posts": 44,
+            "expected": 4.0,
+            "expected_low": 0.0,
+            "expected_high": 10.0,
+            "is_anomaly": True,
+        }
+    ]
+
+
+def test_an_empty_warehouse_gives_empty_answers(tmp_path) -> None:
+    with Warehouse(f"duckdb:///{tmp_path / 'empty.duckdb'}") as db:
+        tables = queries.existing_tables(db)
+        assert tables == set()
+        assert queries.latest_alerts(db, tables) == []
+        assert queries.key_activity(db, tables, "hashtag:x")["points"] == []
+        assert queries.key_sentiment(db, tables, "hashtag:x") == []
+        assert queries.latest_trending(db, tables)["challenges"] == []
+        assert queries.watched_keys(db, tables, ()) == []

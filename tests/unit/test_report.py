@@ -1,0 +1,69 @@
+"""The daily report: HTML with embedded charts and a PNG summary, from the known sample day."""
+
+from __future__ import annotations
+
+import re
+
+from socialpulse.lake import Lake
+from socialpulse.report import read_daily_report, render_daily_report
+from socialpulse.warehouse import Warehouse
+from tests.dashboard_samples import (
+    ALERT_KEY,
+    BASELINE_PER_HOUR,
+    BURST_POSTS,
+    DAY,
+    SAMPLE_TEXT,
+    TRENDING_CHALLENGE,
+    TRENDING_SOUND,
+    load_sample_warehouse,
+)
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_counts_posts_per_utc_hour_and_label(tmp_path) -> None:
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    load_sample_warehouse(url)
+    with Warehouse(url) as db:
+        report = read_daily_report(db, DAY)
+    per_hour = [
+        sum(report.posts_by_hour[label][hour] for label in report.posts_by_hour)
+        for hour in range(24)
+    ]
+    assert per_hour[12] == BASELINE_PER_HOUR + BURST_POSTS
+    assert per_hour[0] == per_hour[23] == BASELINE_PER_HOUR
+    assert report.total_posts == 24 * BASELINE_PER_HOUR + BURST_POSTS
+    assert report.label_share("negative") == 14 / report.total_posts  # every 10th of 136 posts
+    assert [a["full_key"] for a in report.alerts] == [f"hashtag:{ALERT_KEY}"]
+    assert report.challenges[0]["key"] == TRENDING_CHALLENGE
+
+
+def test_render_writes_a_self_contained_html_and_a_png(tmp_path) -> None:
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    load_sample_warehouse(url)
+    lake = Lake.from_url(str(tmp_path / "lake"))
+    cloud = lake.path("reports", "wordclouds", f"dt={DAY}", "sentiment-negative.png")
+    lake.fs.makedirs(lake.path("reports", "wordclouds", f"dt={DAY}"), exist_ok=True)
+    lake.fs.pipe(cloud, PNG_MAGIC + b"cloud")
+
+    paths = render_daily_report(url, DAY.isoformat(), tmp_path / "out", lake=lake)
+
+    assert paths == {
+        "html": tmp_path / "out" / f"socialpulse-{DAY}.html",
+        "png": tmp_path / "out" / f"socialpulse-{DAY}.png",
+    }
+    assert paths["png"].read_bytes().startswith(PNG_MAGIC)
+    html = paths["html"].read_text()
+    assert f"hashtag:{ALERT_KEY}" in html
+    assert SAMPLE_TEXT in html
+    assert f"#{TRENDING_CHALLENGE}" in html and TRENDING_SOUND in html
+    # 4 charts + 1 word cloud, all inline: the file opens anywhere without the lake or a server.
+    assert len(re.findall(r'src="data:image/png;base64,', html)) == 5
+    assert 'src="http' not in html
+
+
+def test_a_day_without_data_still_renders(tmp_path) -> None:
+    url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
+    paths = render_daily_report(url, DAY, tmp_path / "out")
+    assert "No alerts on this day." in paths["html"].read_text()
+    assert paths["png"].read_bytes().startswith(PNG_MAGIC)
