@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import typer
@@ -47,7 +48,12 @@ def stream(
         f"worker(s); lake {settings.resolved_lake_url}; recovery "
         f"{options.recovery_dir or 'off'}"
     )
-    run_flow(production_flow(settings), options)
+    flow = production_flow(settings)
+    # A SIGTERM ignored by whatever started us (an inherited SIG_IGN survives exec) would make the
+    # flow unstoppable by a supervisor; stopping at any moment is safe, the recovery snapshot and
+    # deterministic lake objects make the restart lose and duplicate nothing.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    run_flow(flow, options)
 
 
 def register(app: typer.Typer) -> None:

@@ -102,7 +102,12 @@ def test_spark_backfill_over_a_range_equals_the_polars_path(
             differing = (
                 expected[table].with_columns(spark=actual[table][column]).filter(delta > 1e-9)
             )
-            assert differing.is_empty(), (table, column, differing.head(5))
+            assert differing.is_empty(), (
+                table,
+                column,
+                differing.height,
+                differing.head(5).to_dicts(),
+            )
     top = actual["trending_challenges"].filter(pl.col("day") == TREND_DAY)
     assert top["key"][0] == TRENDING_CHALLENGE
 

@@ -2,6 +2,7 @@
 given a master URL, gives the same keyword_baselines as the polars path."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +25,11 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _default_sigterm() -> None:
+    # A SIGTERM ignored by the test process would be inherited and make the JVMs unstoppable.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _listening(port: int) -> bool:
@@ -62,6 +68,7 @@ def test_backfill_runs_on_a_standalone_master_and_worker(tmp_path: Path) -> None
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=(tmp_path / "master.log").open("wb"),
+            preexec_fn=_default_sigterm,
         )
     ]
     try:
@@ -86,6 +93,7 @@ def test_backfill_runs_on_a_standalone_master_and_worker(tmp_path: Path) -> None
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=(tmp_path / "worker.log").open("wb"),
+                preexec_fn=_default_sigterm,
             )
         )
         lake = Lake.from_url(str(tmp_path / "lake"))
@@ -115,7 +123,11 @@ def test_backfill_runs_on_a_standalone_master_and_worker(tmp_path: Path) -> None
     finally:
         for process in reversed(processes):
             process.terminate()
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=30)
     assert executors >= 2  # the driver and at least one executor on the worker
     actual = actual.drop("computed_at").sort("key", "hour_of_week")
     assert actual.select("key", "hour_of_week").equals(expected.select("key", "hour_of_week"))

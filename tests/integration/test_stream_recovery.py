@@ -83,6 +83,17 @@ def _start_stream(env: dict[str, str], log: Path, *args: str) -> subprocess.Pope
     )
 
 
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM, and SIGKILL if it has not stopped within 30 s (so no stream outlives the test)."""
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(30)
+        raise AssertionError("the stream did not stop on SIGTERM within 30 s") from None
+
+
 def test_killed_stream_resumes_without_loss_or_duplicates(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
@@ -111,8 +122,7 @@ def test_killed_stream_resumes_without_loss_or_duplicates(
         )
         time.sleep(3)  # anything still in flight would show up as a duplicate
     finally:
-        second.terminate()
-        second.wait(30)
+        _stop(second)
     landed = _landed(lake_dir)
     assert set(landed["id"]) == valid_ids
     assert landed.height == len(valid_ids), "a replayed batch was added instead of rewritten"
@@ -158,9 +168,7 @@ def test_two_processes_land_the_same_posts_as_one(kafka_bootstrap: str, tmp_path
             time.sleep(2)
         finally:
             for process in processes:
-                process.terminate()
-            for process in processes:
-                process.wait(30)
+                _stop(process)
         landed = _landed(lake_dir)
         outcomes[name] = (sorted(landed["id"]), landed.height)
     assert outcomes["two"] == outcomes["one"]
