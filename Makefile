@@ -27,7 +27,8 @@ demo: install
 test: install
 	$(BIN)/ruff check .
 	bash deployment/scripts/ensure-chromium.sh  # Debian's chromium, for the dashboard browser test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not isolated" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m isolated $(PYTEST_ARGS)
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
