@@ -6,11 +6,12 @@ Each `*_rows` function returns the frame a suite validates: a day's rows when `d
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import great_expectations as gx
 import polars as pl
 
+from socialpulse.lake import utc_day_bounds
 from socialpulse.warehouse import Warehouse
 
 E = gx.expectations
@@ -20,15 +21,10 @@ LABELS = ["negative", "neutral", "positive"]
 DIRECTIONS = ["spike", "drop", "sentiment_drop"]
 
 
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(), tzinfo=UTC)
-    return start, start + timedelta(days=1)
-
-
 def _where_day(column: str, day: date | None) -> tuple[str, tuple]:
     if day is None:
         return "", ()
-    return f" WHERE {column} >= ? AND {column} < ?", day_bounds(day)
+    return f" WHERE {column} >= ? AND {column} < ?", utc_day_bounds(day)
 
 
 def posts_suite(now: datetime) -> list:
@@ -103,7 +99,7 @@ def volume_suite(low: float, high: float) -> list:
 
 def volume_rows(db: Warehouse, day: date, history_days: int = 7) -> pl.DataFrame:
     """The day's posts against the mean of the previous days' (empty when there is no history)."""
-    start, end = day_bounds(day)
+    start, end = utc_day_bounds(day)
     today = db.query(
         "SELECT count(*) AS n FROM posts WHERE created_at >= ? AND created_at < ?", (start, end)
     )["n"][0]

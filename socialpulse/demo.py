@@ -17,7 +17,7 @@ import polars as pl
 from socialpulse import metrics
 from socialpulse.generator import GeneratorConfig, generate_messages
 from socialpulse.kafka_producer import PostProducer
-from socialpulse.lake import Lake, landing_files
+from socialpulse.lake import Lake, landed_days, landing_files
 from socialpulse.services import local
 from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
@@ -114,8 +114,7 @@ def run_demo(
     # The batch half: the Dagster daily assets for each landed day, then keyword_baselines.
     from socialpulse_assets.run import materialise_days
 
-    days = sorted({path.split("/dt=")[1][:10] for path in landing_files(lake)})
-    batch = materialise_days(settings, days, say=say)
+    batch = materialise_days(settings, landed_days(lake), say=say)
     summary.batch_days = batch.days
     with Warehouse(settings.resolved_warehouse_url) as warehouse:
         summary.warehouse_rows = warehouse.count("posts")

@@ -15,7 +15,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import fsspec
@@ -119,6 +119,22 @@ def write_landing_batch(
         lake.write_table(path, table)
         written.append(path)
     return written
+
+
+def landing_day(path: str) -> str:
+    """The `YYYY-MM-DD` event day of a landing object, from its `dt=` partition."""
+    return path.split("/dt=")[1][:10]
+
+
+def landed_days(lake: Lake) -> list[str]:
+    """Every event day with landing files, in order."""
+    return sorted({landing_day(path) for path in landing_files(lake)})
+
+
+def utc_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of a UTC calendar day, as timezone-aware datetimes."""
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    return start, start + timedelta(days=1)
 
 
 def landing_files(lake: Lake, date: str | None = None) -> list[str]:

@@ -12,7 +12,7 @@ from dagster import (
     sensor,
 )
 
-from socialpulse.lake import landing_files
+from socialpulse.lake import landing_day, landing_files
 from socialpulse_assets.resources import LakeResource
 
 daily_job = define_asset_job(
@@ -30,7 +30,7 @@ def new_landing_files(context: SensorEvaluationContext, lake: LakeResource) -> S
     seen: dict[str, int] = json.loads(context.cursor) if context.cursor else {}
     counts: dict[str, int] = {}
     for path in landing_files(lake.lake()):
-        day = path.split("/dt=")[1][:10]
+        day = landing_day(path)
         counts[day] = counts.get(day, 0) + 1
     changed = sorted(day for day, n in counts.items() if seen.get(day) != n)
     return SensorResult(

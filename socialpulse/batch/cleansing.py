@@ -7,10 +7,11 @@ warehouse they describe all time (`refresh_dimensions`).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 import polars as pl
 
+from socialpulse.lake import utc_day_bounds
 from socialpulse.loading import deduplicate_posts
 from socialpulse.warehouse import Warehouse
 
@@ -140,8 +141,7 @@ def refresh_dimensions(
     `day_tables` are the day's cleansed tables (their schemas create the tables on first load).
     Returns what was upserted per table.
     """
-    start = datetime.combine(day, time(), tzinfo=UTC)
-    bounds = (start, start + timedelta(days=1))
+    bounds = utc_day_bounds(day)
     refreshed = {}
     for table, sql in _DIMENSION_SQL.items():
         schema = day_tables[table].schema

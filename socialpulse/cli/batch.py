@@ -24,13 +24,11 @@ def batch(
     The runs are recorded in the Dagster instance under <state_dir>/dagster (or DAGSTER_HOME), so
     `make dagster` shows them. Re-running a day replaces it; nothing is duplicated.
     """
-    from socialpulse.lake import Lake, landing_files
+    from socialpulse.lake import Lake, landed_days
     from socialpulse_assets.run import materialise_days
 
     settings = get_settings()
-    days = day or sorted(
-        {path.split("/dt=")[1][:10] for path in landing_files(Lake.from_settings(settings))}
-    )
+    days = day or landed_days(Lake.from_settings(settings))
     if not days:
         console.print(
             f"no landing files under {settings.resolved_lake_url}/landing: run `socialpulse demo` "

@@ -1,6 +1,6 @@
 """Landing zone (written by the stream, observed here) to the cleansed zone and the warehouse."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 import polars as pl
 from dagster import (
@@ -14,7 +14,7 @@ from dagster import (
 
 from socialpulse.alerts import ALERT_ARROW_SCHEMA
 from socialpulse.batch.cleansing import TABLE_KEYS, cleanse, refresh_dimensions
-from socialpulse.lake import landing_files
+from socialpulse.lake import landing_files, utc_day_bounds
 from socialpulse_assets.metadata import table_metadata
 from socialpulse_assets.partitions import daily
 from socialpulse_assets.resources import LakeResource, WarehouseResource
@@ -119,7 +119,7 @@ def alerts(
             "alerts",
             frame,
             "window_start >= ? AND window_start < ?",
-            _day_bounds(day),
+            utc_day_bounds(date.fromisoformat(day)),
             key=["alert_id"],
         )
     counts = frame.group_by("direction").len().sort("direction")
@@ -134,8 +134,3 @@ def alerts(
             "by_direction": MetadataValue.json(dict(counts.iter_rows())),
         }
     )
-
-
-def _day_bounds(day: str) -> tuple[datetime, datetime]:
-    start = datetime.combine(date.fromisoformat(day), time(), tzinfo=UTC)
-    return start, start + timedelta(days=1)

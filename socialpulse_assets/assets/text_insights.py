@@ -8,12 +8,13 @@ lake (`reports/wordclouds/dt=<day>/`), and the offline toxicity flag of every po
 
 import base64
 import tempfile
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 
+from socialpulse.lake import utc_day_bounds
 from socialpulse.sentiment import toxicity
 from socialpulse.settings import get_settings
 from socialpulse.text.language_model import characteristic_phrases
@@ -72,12 +73,12 @@ def text_insights(
 ) -> MaterializeResult:
     """Characteristic phrases and word clouds per sentiment, keyword and top challenge; toxicity."""
     day = date.fromisoformat(context.partition_key)
-    start = datetime.combine(day, time(), tzinfo=UTC)
+    start, end = utc_day_bounds(day)
     with warehouse.connect() as db:
         posts = db.query(
             "SELECT id, text, sentiment_label, keywords, hashtags FROM posts "
             "WHERE created_at >= ? AND created_at < ?",
-            (start, start + timedelta(days=1)),
+            (start, end),
         )
     if posts.is_empty():
         return MaterializeResult(metadata={"posts": 0})
