@@ -2,19 +2,25 @@
 
 Per file: rows in the first 15% (at most 750 rows) are the probation period and are not scored.
 A detection is a row whose score is at or above the threshold. Inside a labelled window only the
-earliest detection counts, rewarded by the scaled sigmoid of its position (earlier is better); a
+earliest detection counts, rewarded by the scaled sigmoid of its position divided by the sigmoid
+of the window's first row (so a detection there earns exactly `tp_weight`; earlier is better); a
 window without detection costs `fn_weight`. A detection outside windows costs `fp_weight` times
 the scaled sigmoid of its distance past the previous window (before any window: the full cost).
+Checked against NAB's published results in tests/unit/test_nab_published.py.
 The threshold is one for all files, chosen to maximise the summed score over every distinct score;
 the result is normalised so that the null detector (never fires) scores 0 and a perfect one 100.
 """
 
 from __future__ import annotations
 
+import csv
+import gzip
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 
@@ -39,8 +45,13 @@ def scaled_sigmoid(relative_position: float) -> float:
     return 2.0 / (1.0 + math.exp(5.0 * relative_position)) - 1.0
 
 
+# NAB rewards a window's first row with exactly A_TP: sigmoid values inside windows are divided
+# by this.
+WINDOW_START_SIGMOID = 2.0 / (1.0 + math.exp(-5.0)) - 1.0
+
+
 def probation_rows(length: int, fraction: float = 0.15) -> int:
-    return min(math.floor(fraction * length), math.floor(fraction * 5000))
+    return min(math.floor(fraction * length), 750)
 
 
 def label_rows(
@@ -59,7 +70,8 @@ def label_rows(
         if current is not None:
             left, right = limits[current]
             width = right - left + 1
-            labels.append((current, scaled_sigmoid(-(right - i + 1) / width)))
+            reward = scaled_sigmoid(-(right - i + 1) / width) / WINDOW_START_SIGMOID
+            labels.append((current, reward))
             if i == right:
                 previous = (right, width)
         elif previous is not None:
@@ -165,3 +177,49 @@ def best_threshold(files: Sequence[FileData], profile_name: str) -> Result:
         if last_of_ties and raw > best.raw:
             best = Result(profile_name, score, raw, 100 * (raw - null) / (perfect - null))
     return best
+
+
+@dataclass(frozen=True)
+class NabSeries:
+    """One NAB data file: its key (`<category>/<file>.csv`), rows and labelled windows."""
+
+    key: str
+    timestamps: list[datetime]
+    values: list[float]
+    windows: list[tuple[datetime, datetime]]
+
+    @property
+    def category(self) -> str:
+        return self.key.split("/", 1)[0]
+
+
+def nab_time(text: str) -> datetime:
+    """NAB's timestamps (`2015-02-26 21:42:53`, windows with microseconds), as naive UTC."""
+    return datetime.fromisoformat(text[:19])
+
+
+def load_nab_corpus(root: Path) -> list[NabSeries]:
+    """Every `data/<category>/<file>.csv` under a NAB-layout folder with its labelled windows."""
+    windows = json.loads((root / "labels" / "combined_windows.json").read_text())
+    corpus = []
+    for path in sorted((root / "data").glob("*/*.csv")):
+        key = f"{path.parent.name}/{path.name}"
+        with path.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        corpus.append(
+            NabSeries(
+                key=key,
+                timestamps=[nab_time(row["timestamp"]) for row in rows],
+                values=[float(row["value"]) for row in rows],
+                windows=[(nab_time(a), nab_time(b)) for a, b in windows.get(key, [])],
+            )
+        )
+    return corpus
+
+
+def read_published_scores(root: Path, detector: str, key: str) -> list[float]:
+    """A published detector's `anomaly_score` column for one file (`published/<detector>/...`)."""
+    category, name = key.split("/", 1)
+    path = root / "published" / detector / category / f"{detector}_{name}.gz"
+    with gzip.open(path, "rt", newline="") as handle:
+        return [float(row["anomaly_score"]) for row in csv.DictReader(handle)]

@@ -38,18 +38,19 @@ def test_scaled_sigmoid_values() -> None:
 def test_rows_are_labelled_by_position_in_and_after_the_window() -> None:
     labels = label_rows(TIMES, [WINDOW])
     assert labels[99] == (None, -1.0)  # before any window: a full false positive
-    assert labels[100] == (0, pytest.approx(scaled_sigmoid(-1.0)))
-    assert labels[119] == (0, pytest.approx(scaled_sigmoid(-1 / 20)))
+    # Inside a window rewards are relative to its first row, which earns exactly 1 (A_TP).
+    assert labels[100] == (0, pytest.approx(1.0))
+    assert labels[119] == (0, pytest.approx(scaled_sigmoid(-1 / 20) / scaled_sigmoid(-1.0)))
     # After the window the cost grows with the distance: 19 rows past is position 1.0.
     assert labels[138] == (None, pytest.approx(scaled_sigmoid(1.0)))
 
 
-def test_null_and_perfect_detectors_score_0_and_about_100() -> None:
+def test_null_and_perfect_detectors_score_0_and_100() -> None:
     null = best_threshold([_file([])], "standard")
     assert (null.raw, null.normalized) == (-1.0, 0.0)
     perfect = best_threshold([_file([100])], "standard")
-    assert perfect.raw == pytest.approx(scaled_sigmoid(-1.0))
-    assert perfect.normalized == pytest.approx(100 * (scaled_sigmoid(-1.0) + 1) / 2)
+    assert perfect.raw == pytest.approx(1.0)
+    assert perfect.normalized == pytest.approx(100.0)
 
 
 def test_only_the_earliest_detection_in_a_window_counts_and_early_beats_late() -> None:
@@ -80,7 +81,7 @@ def test_one_threshold_for_all_files() -> None:
     b = prepare("b", TIMES, b_scores, [WINDOW])
     result = best_threshold([a, b], "standard")
     assert result.threshold == 0.6
-    expected = scaled_sigmoid(-1.0) + scaled_sigmoid(-19 / 20) - 0.11
+    expected = 1.0 + scaled_sigmoid(-19 / 20) / scaled_sigmoid(-1.0) - 0.11
     assert result.raw == pytest.approx(expected)
 
 
