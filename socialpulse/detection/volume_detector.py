@@ -76,6 +76,7 @@ class VolumeDetector:
     peak_factor = 0.0
     _alarm_surprise = 0.0
     _surprise = 0.0
+    _scored: tuple[float, datetime | None] | None = None
 
     def __init__(
         self,
@@ -164,7 +165,9 @@ class VolumeDetector:
         return daily + weight * (self.week.means[slot] - daily)
 
     def score_one(self, value: float, at: datetime | None) -> Verdict:
-        value = value if value > 0.0 else 0.0
+        self._scored = (value, at)
+        if self.transform != "identity":
+            value = value if value > 0.0 else 0.0  # counts: log and sqrt need them non-negative
         y = self._forward(value)
         self._y = y
         if self.level is None:
@@ -208,7 +211,11 @@ class VolumeDetector:
         )
 
     def learn_one(self, value: float, at: datetime | None) -> None:
-        # Uses what score_one just computed for the same value (score, then learn).
+        # Uses what score_one computed for the same value (score, then learn); computes it when
+        # score_one was not called for this value first.
+        if self._scored != (value, at):
+            self.score_one(value, at)
+        self._scored = None
         y = self._y
         self.seen += 1
         if self.level is None:
@@ -254,6 +261,14 @@ def _sqrt_count_noise(expected: float) -> float:
     return 0.5
 
 
+def _no_count_noise(expected: float) -> float:
+    return 0.0
+
+
+def _same(y: float) -> float:
+    return y
+
+
 def _square(y: float) -> float:
     return y * y if y > 0.0 else 0.0
 
@@ -272,6 +287,8 @@ TRANSFORMS: dict[
 ] = {
     "log": (math.log1p, _expm1, _log_count_noise),
     "sqrt": (math.sqrt, _square, _sqrt_count_noise),
+    # Values of any scale and sign (CPU, latency, temperature): robust spreads alone set the noise.
+    "identity": (_same, _same, _no_count_noise),
 }
 
 

@@ -1,0 +1,183 @@
+"""A River anomaly detector whose score is a calibrated tail probability of its own surprise.
+
+`SurpriseDetector` scores one series (`{"value": ..., "timestamp": ...}` per call):
+
+1. `VolumeDetector` gives the raw surprise of the value: its residual from a level plus the
+   time-of-day profile, smoothed at a few time scales and divided by robust spreads, on both
+   sides (rises and drops).
+2. `TailCalibration` turns the surprise into `1 - P(S >= s)`, the share of the series' own past
+   surprises at least as large (a log-spaced histogram: O(1) memory and time per value). The
+   score means the same on every series, whatever its scale, noise or sparsity, so one
+   threshold serves all of them: 0.995 fires on about one value in 200 of a series' usual noise,
+   and far less when it is calm.
+3. After a score reaches `alarm`, the next `rest` scores are 0: one event, one alarm.
+
+Score first, then learn: `score_one` does not change the model, and `learn_one` works whether or
+not `score_one` was called for the same value first.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from river import base
+
+from socialpulse.detection.volume_detector import VolumeDetector
+
+
+class TailCalibration:
+    """Online `P(S >= s)` of a non-negative surprise, from a log-spaced histogram of past ones.
+
+    Bins are `per_decade` per factor of ten from `floor` to `floor * 10**decades`; values below the
+    floor share bin 0 and values above the top share the last bin. The tail estimate is smoothed
+    (`(tail + 0.5) / (n + 1)`), so a surprise beyond everything seen after n values scores
+    `1 - 0.5 / (n + 1)`: the score of a never-seen surprise grows with the evidence behind it.
+
+    >>> calibration = TailCalibration()
+    >>> for surprise in [0.5, 1.0, 1.5, 2.0] * 250:  # 1,000 ordinary surprises
+    ...     calibration.update(surprise)
+    >>> round(calibration.tail(1.4), 3), round(calibration.tail(9.0), 4)
+    (0.5, 0.0005)
+    """
+
+    def __init__(self, floor: float = 0.05, decades: int = 4, per_decade: int = 30) -> None:
+        self.floor = floor
+        self.per_decade = per_decade
+        self.bins = decades * per_decade + 2
+        # A Fenwick tree over the bins: counts below a bin in O(log bins), per value.
+        self.tree = [0] * (self.bins + 1)
+        self.seen = 0
+
+    def bin(self, surprise: float) -> int:
+        if surprise <= self.floor:
+            return 0
+        index = int(math.log10(surprise / self.floor) * self.per_decade) + 1
+        return index if index < self.bins else self.bins - 1
+
+    def tail(self, surprise: float) -> float:
+        """The smoothed share of past surprises in `surprise`'s bin or above."""
+        below, index, tree = 0, self.bin(surprise), self.tree
+        while index > 0:
+            below += tree[index]
+            index -= index & -index
+        return (self.seen - below + 0.5) / (self.seen + 1.0)
+
+    def update(self, surprise: float) -> None:
+        index, tree, size = self.bin(surprise) + 1, self.tree, self.bins
+        while index <= size:
+            tree[index] += 1
+            index += index & -index
+        self.seen += 1
+
+
+class SurpriseDetector(base.AnomalyDetector):
+    """Calibrated online anomaly detector for one series: River's `learn_one`/`score_one`.
+
+    Parameters
+    ----------
+    value_key, time_key
+        Keys of the value and of its timestamp (a `datetime`, or missing) in each `x`.
+    alarm
+        The score that starts a rest period; the threshold the product alarms at.
+    rest
+        Scores held at 0 after an alarm.
+    calibrate_after
+        Surprises collected before the score is given (0 until then).
+    transform, drops, warmup, slots_per_day, scales
+        The underlying `VolumeDetector`'s (`identity` for values of any scale and sign; `log`
+        for counts), whether drops are surprises too, and its warm-up, time-of-day slots and
+        smoothing scales.
+
+    A level series with one spike; the detector runs inside a River pipeline like any other:
+
+    >>> from datetime import datetime, timedelta
+    >>> from river import compose, preprocessing
+    >>> model = compose.Pipeline(
+    ...     compose.Select("value", "timestamp"), SurpriseDetector(warmup=100)
+    ... )
+    >>> start, scores = datetime(2026, 1, 5), []
+    >>> for row in range(2000):
+    ...     x = {"value": 50.0 + (row * 7919 % 11) + (400.0 if row == 1500 else 0.0),
+    ...          "timestamp": start + timedelta(minutes=5 * row)}
+    ...     scores.append(model.score_one(x))
+    ...     model.learn_one(x)
+    >>> alarms = [row for row, score in enumerate(scores) if score >= 0.995]
+    >>> alarms, round(scores[1500], 4)  # the spike, and one noise value in 2,000
+    ([891, 1500], 0.9996)
+    """
+
+    def __init__(
+        self,
+        value_key: str = "value",
+        time_key: str = "timestamp",
+        alarm: float = 0.995,
+        rest: int = 100,
+        calibrate_after: int = 200,
+        transform: str = "identity",
+        drops: bool = True,
+        warmup: int = 288,
+        slots_per_day: int = 24,
+        scales: tuple[float, ...] = (0.3, 0.1),
+    ) -> None:
+        if not 0.0 < alarm < 1.0:
+            raise ValueError(f"alarm must be in (0, 1), got {alarm}")
+        self.value_key = value_key
+        self.time_key = time_key
+        self.alarm = alarm
+        self.rest = rest
+        self.calibrate_after = calibrate_after
+        self.transform = transform
+        self.drops = drops
+        self.warmup = warmup
+        self.slots_per_day = slots_per_day
+        self.scales = scales
+        self._core = VolumeDetector(
+            transform=transform,
+            drops=drops,
+            warmup=warmup,
+            slots_per_day=slots_per_day,
+            scales=scales,
+            # Counts have a Poisson noise floor; other values only their own robust spread.
+            poisson=0.0 if transform == "identity" else 1.0,
+            refractory=0,
+        )
+        self._calibration = TailCalibration()
+        self._holding = 0
+        # What score_one computed, for learn_one of the same x.
+        self._scored: tuple[float, datetime | None] | None = None
+        self._surprise = 0.0
+        self._score = 0.0
+
+    def _unpack(self, x: dict[str, Any]) -> tuple[float, datetime | None]:
+        return float(x[self.value_key]), x.get(self.time_key)
+
+    def _evaluate(self, value: float, at: datetime | None) -> float:
+        self._core.score_one(value, at)
+        self._scored = (value, at)
+        self._surprise = self._core._surprise
+        ready = (
+            self._core.seen >= self._core.warmup
+            and self._calibration.seen >= self.calibrate_after
+        )
+        self._score = 1.0 - self._calibration.tail(self._surprise) if ready else 0.0
+        return self._score
+
+    def score_one(self, x: dict[str, Any]) -> float:
+        value, at = self._unpack(x)
+        score = self._evaluate(value, at)
+        return 0.0 if self._holding > 0 else score
+
+    def learn_one(self, x: dict[str, Any]) -> None:
+        value, at = self._unpack(x)
+        if self._scored != (value, at):
+            self._evaluate(value, at)
+        self._scored = None
+        self._core.learn_one(value, at)
+        if self._core.seen > self._core.warmup:
+            self._calibration.update(self._surprise)
+        if self._holding > 0:
+            self._holding -= 1
+        elif self._score >= self.alarm:
+            self._holding = self.rest
