@@ -1,5 +1,6 @@
 """Online anomaly detectors for per-key window series (score first, then learn)."""
 
+from socialpulse.detection.calibrated import SurpriseDetector, TailCalibration
 from socialpulse.detection.volume_detector import (
     Verdict,
     VolumeDetector,
@@ -8,4 +9,12 @@ from socialpulse.detection.volume_detector import (
     stream_detector,
 )
 
-__all__ = ["Verdict", "VolumeDetector", "batch_detector", "build_detector", "stream_detector"]
+__all__ = [
+    "SurpriseDetector",
+    "TailCalibration",
+    "Verdict",
+    "VolumeDetector",
+    "batch_detector",
+    "build_detector",
+    "stream_detector",
+]

@@ -1,0 +1,88 @@
+"""SurpriseDetector: a River anomaly detector whose score means the same on every series."""
+
+import math
+import pickle
+import random
+from datetime import UTC, datetime, timedelta
+
+from river import base
+
+from socialpulse.detection import SurpriseDetector, TailCalibration
+
+START = datetime(2026, 1, 5, tzinfo=UTC)
+
+
+def _series(rows: int, scale: float, seed: int, spike_at: int | None = None) -> list[dict]:
+    rng = random.Random(seed)
+    points = []
+    for row in range(rows):
+        at = START + timedelta(minutes=5 * row)
+        daily = math.sin(2 * math.pi * (at.hour * 60 + at.minute) / 1440)
+        value = scale * (10.0 + 2.0 * daily + rng.gauss(0.0, 0.5))
+        if row == spike_at:
+            value += scale * 8.0
+        points.append({"value": value, "timestamp": at})
+    return points
+
+
+def _scores(detector: SurpriseDetector, points: list[dict]) -> list[float]:
+    scores = []
+    for x in points:
+        scores.append(detector.score_one(x))
+        detector.learn_one(x)
+    return scores
+
+
+def test_it_is_a_river_anomaly_detector_with_scores_in_0_1() -> None:
+    detector = SurpriseDetector()
+    assert isinstance(detector, base.AnomalyDetector)
+    scores = _scores(detector, _series(3000, 1.0, seed=1, spike_at=2500))
+    assert all(0.0 <= score < 1.0 for score in scores)
+    assert scores[2500] >= detector.alarm
+    # Calibrated: ordinary noise crosses the alarm level about once in 1 / (1 - alarm) values.
+    noise_alarms = sum(score >= detector.alarm for row, score in enumerate(scores) if row != 2500)
+    assert noise_alarms <= 3000 * (1 - detector.alarm)
+
+
+def test_the_score_does_not_depend_on_the_series_scale() -> None:
+    small = _scores(SurpriseDetector(), _series(2000, 0.01, seed=2, spike_at=1800))
+    large = _scores(SurpriseDetector(), _series(2000, 10_000.0, seed=2, spike_at=1800))
+    assert max(abs(a - b) for a, b in zip(small, large, strict=True)) < 1e-6
+
+
+def test_learning_without_scoring_first_gives_the_same_model() -> None:
+    points = _series(1500, 1.0, seed=3, spike_at=1400)
+    scored, unscored = SurpriseDetector(), SurpriseDetector()
+    for x in points[:1399]:
+        scored.score_one(x)
+        scored.learn_one(x)
+        unscored.learn_one(x)
+    assert scored.score_one(points[1400]) == unscored.score_one(points[1400])
+
+
+def test_a_spike_alarms_once_then_rests() -> None:
+    points = _series(2500, 1.0, seed=4)
+    for x in points[2300:2305]:
+        x["value"] += 10.0  # five spiking values in a row: one event
+    resting = _scores(SurpriseDetector(rest=100), points)
+    restless = _scores(SurpriseDetector(rest=0), points)
+    assert [row for row in range(2300, 2400) if resting[row] >= 0.995] == [2300]
+    assert sum(score >= 0.995 for score in restless[2300:2400]) > 5
+
+
+def test_state_survives_pickling_mid_stream() -> None:
+    points = _series(1200, 1.0, seed=5, spike_at=1100)
+    straight = _scores(SurpriseDetector(), points)
+    resumed = SurpriseDetector()
+    _scores(resumed, points[:600])
+    resumed = pickle.loads(pickle.dumps(resumed))
+    assert _scores(resumed, points[600:]) == straight[600:]
+
+
+def test_tail_calibration_counts_surprises_at_or_above() -> None:
+    calibration = TailCalibration()
+    for surprise in [0.1] * 90 + [5.0] * 10:
+        calibration.update(surprise)
+    assert calibration.tail(5.0) == (10 + 0.5) / 101
+    assert calibration.tail(0.0) == (100 + 0.5) / 101
+    assert calibration.tail(500.0) == 0.5 / 101
