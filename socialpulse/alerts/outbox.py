@@ -156,13 +156,17 @@ class Outbox:
             return self._clients[url]
 
     def drain(
-        self, url: str | None = None, keep_going: Callable[[], bool] = lambda: True
+        self,
+        url: str | None = None,
+        stop: threading.Event | None = None,
+        deadline: float | None = None,
     ) -> DrainReport:
         """Try every due delivery to `url` (default: every configured receiver), oldest first.
 
         Rows for a URL no longer configured stay queued: they are neither sent unsigned nor lost.
-        `keep_going` is asked before each request so that a stopping worker does not wait out a
-        slow receiver's whole backlog.
+        A set `stop` or a passed `deadline` (time.monotonic) ends the pass before the next
+        request, and no request outlasts the deadline, so a stopping worker does not wait out a
+        slow receiver's backlog; what is left stays queued.
         """
         urls = [url] if url is not None else self.urls
         counts = {"delivered": 0, "pending": 0, "failed": 0}
@@ -175,9 +179,12 @@ class Outbox:
                     (receiver, self._clock()),
                 ).fetchall()
             for alert_id, body, attempts in due:
-                if not keep_going():
+                timeout = self._timeout
+                if deadline is not None:
+                    timeout = min(timeout, deadline - time.monotonic())
+                if (stop is not None and stop.is_set()) or timeout <= 0:
                     break
-                attempt = post_alert(self._client(receiver), target, alert_id, body, self._timeout)
+                attempt = post_alert(self._client(receiver), target, alert_id, body, timeout)
                 counts[self._record(alert_id, receiver, attempts, attempt)] += 1
         return DrainReport(counts["delivered"], counts["pending"], counts["failed"])
 
@@ -226,17 +233,18 @@ class OutboxWorker:
     """One daemon thread per receiver drains the outbox every `interval` seconds.
 
     A slow or failing receiver only ever holds up its own thread, never another receiver's.
-    On `stop()` each thread makes one last pass (bounded by `final_drain_seconds`) so that
-    alerts raised just before a finite run ends still go out.
+    On `stop()` each thread makes one last pass, all within `final_drain_seconds`, so that alerts
+    raised just before a finite run ends still go out without holding up a shutdown.
     """
 
     def __init__(
-        self, outbox: Outbox, interval: float = 1.0, final_drain_seconds: float = 30.0
+        self, outbox: Outbox, interval: float = 1.0, final_drain_seconds: float = 5.0
     ) -> None:
         self._outbox = outbox
         self._interval = interval
         self._final_drain_seconds = final_drain_seconds
         self._stop = threading.Event()
+        self._deadline = 0.0
         self._threads = [
             threading.Thread(target=self._run, args=(url,), name=f"webhook-outbox-{i}", daemon=True)
             for i, url in enumerate(outbox.urls)
@@ -248,13 +256,14 @@ class OutboxWorker:
 
     def _run(self, url: str) -> None:
         while not self._stop.wait(self._interval):
-            self._drain(url, lambda: not self._stop.is_set())
-        deadline = time.monotonic() + self._final_drain_seconds
-        self._drain(url, lambda: time.monotonic() < deadline)
+            self._drain(url, stop=self._stop)
+        self._drain(url, deadline=self._deadline)
 
-    def _drain(self, url: str, keep_going: Callable[[], bool]) -> None:
+    def _drain(
+        self, url: str, stop: threading.Event | None = None, deadline: float | None = None
+    ) -> None:
         try:
-            self._outbox.drain(url, keep_going)
+            self._outbox.drain(url, stop, deadline)
         except Exception:
             # A failed drain (a locked or full disk) must not end deliveries for good: the
             # alerts stay in the outbox and the next tick tries again.
@@ -263,11 +272,13 @@ class OutboxWorker:
             )
 
     def stop(self) -> None:
+        self._deadline = time.monotonic() + self._final_drain_seconds
         self._stop.set()
         for thread in self._threads:
-            # The final pass checks its deadline before each request, so one timeout at most.
-            thread.join(timeout=self._final_drain_seconds + self._outbox.timeout + 5)
+            thread.join(timeout=max(0.0, self._deadline + 1 - time.monotonic()))
         if any(thread.is_alive() for thread in self._threads):
-            log.warning("webhook outbox still sending at exit; what is left goes out next start")
+            # A request begun before the stop still runs to its timeout; the daemon thread ends
+            # with the process and the delivery, still pending, goes out on the next start.
+            log.warning("webhook outbox still sending at stop; unsent alerts go out next start")
             return
         self._outbox.close()

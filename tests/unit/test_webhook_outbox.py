@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
@@ -278,11 +279,11 @@ def test_worker_keeps_draining_after_a_failed_drain(
     outbox = Outbox(tmp_path / "o.sqlite3", [_target(receiver.url)])
     real_drain, calls = outbox.drain, []
 
-    def flaky_drain(*args: object) -> DrainReport:
+    def flaky_drain(*args: Any, **kwargs: Any) -> DrainReport:
         calls.append(1)
         if len(calls) == 1:
             raise OSError("disk full")
-        return real_drain(*args)  # type: ignore[arg-type]
+        return real_drain(*args, **kwargs)
 
     outbox.drain = flaky_drain  # type: ignore[method-assign]
     worker = OutboxWorker(outbox, interval=0.05)
@@ -292,6 +293,23 @@ def test_worker_keeps_draining_after_a_failed_drain(
     worker.stop()
     assert len(calls) >= 2
     assert len(receiver.requests) == 1
+
+
+def test_stopping_does_not_wait_out_a_slow_receivers_backlog(
+    receivers: Callable[..., Receiver], tmp_path: Path
+) -> None:
+    slow = receivers(delay=3.0)
+    outbox = Outbox(tmp_path / "o.sqlite3", [_target(slow.url)], timeout=10)
+    worker = OutboxWorker(outbox, interval=0.05, final_drain_seconds=0.5)
+    worker.start()
+    for minute in range(3):
+        outbox.enqueue(_alert(minute))
+    _wait_for(lambda: bool(slow.requests), 5)
+    began = time.monotonic()
+    worker.stop()
+    assert time.monotonic() - began < 2.5  # not 3 alerts x 3 s
+    assert len(slow.requests) == 1
+    assert outbox.status_counts() == {"pending": 3}  # the rest go out on the next start
 
 
 def test_a_slow_and_a_failing_receiver_do_not_delay_a_healthy_one(
