@@ -87,7 +87,16 @@ class Settings(BaseSettings):
     )
     webhook_urls: str = Field("", description="Comma-separated webhook URLs that receive alerts.")
     webhook_secret: str | None = Field(
-        None, description="Secret for the X-SocialPulse-Signature HMAC-SHA256 header."
+        None,
+        description="Standard Webhooks signing secret: whsec_ and base64 of 24 to 64 random bytes.",
+    )
+    webhook_timeout_seconds: float = Field(
+        30.0, gt=0, description="Seconds a webhook receiver has to answer one delivery attempt."
+    )
+    webhook_max_attempts: int = Field(
+        10,
+        ge=1,
+        description="Attempts per alert and receiver before the delivery is kept as failed.",
     )
     recovery_dir: Path | None = Field(
         None, description="Bytewax recovery database directory. Default: <state_dir>/recovery."
@@ -136,6 +145,11 @@ class Settings(BaseSettings):
     @property
     def resolved_recovery_dir(self) -> Path:
         return self.recovery_dir or self.state_dir / "recovery"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where the stream's webhook outboxes live (one SQLite file per worker)."""
+        return self.state_dir / "outbox"
 
     def kafka_config(self) -> dict[str, str]:
         """librdkafka connection settings shared by every producer, consumer and admin client."""

@@ -20,6 +20,7 @@ from socialpulse.alerts import (
     Outbox,
     OutboxWorker,
     WebhookTarget,
+    outbox_path,
     parse_webhook_targets,
 )
 from socialpulse.lake import Lake
@@ -95,14 +96,27 @@ class _OutboxPartition(StatelessSinkPartition[Alert]):
 
 
 class WebhookOutboxSink(DynamicSink[Alert]):
-    """Alerts into a durable outbox per worker; a background thread delivers them."""
+    """Alerts into a durable outbox per worker; a thread per receiver delivers them."""
 
-    def __init__(self, outbox_dir: Path, targets: list[WebhookTarget]) -> None:
+    def __init__(
+        self,
+        outbox_dir: Path,
+        targets: list[WebhookTarget],
+        timeout: float = 30.0,
+        max_attempts: int = 10,
+    ) -> None:
         self._outbox_dir = outbox_dir
         self._targets = targets
+        self._timeout = timeout
+        self._max_attempts = max_attempts
 
     def build(self, step_id: str, worker_index: int, worker_count: int) -> _OutboxPartition:
-        outbox = Outbox(self._outbox_dir / f"outbox-{worker_index}.sqlite3", self._targets)
+        outbox = Outbox(
+            outbox_path(self._outbox_dir, worker_index),
+            self._targets,
+            timeout=self._timeout,
+            max_attempts=self._max_attempts,
+        )
         worker = OutboxWorker(outbox)
         worker.start()
         return _OutboxPartition(outbox, worker)
@@ -115,5 +129,12 @@ def production_alert_sinks(settings: Settings) -> list[DynamicSink[Alert]]:
     ]
     targets = parse_webhook_targets(settings.webhook_urls, settings.webhook_secret)
     if targets:
-        sinks.append(WebhookOutboxSink(settings.state_dir / "outbox", targets))
+        sinks.append(
+            WebhookOutboxSink(
+                settings.outbox_dir,
+                targets,
+                timeout=settings.webhook_timeout_seconds,
+                max_attempts=settings.webhook_max_attempts,
+            )
+        )
     return sinks

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "socialpulse.cli.sentiment",
     "socialpulse.cli.batch",
     "socialpulse.cli.dashboard",
+    "socialpulse.cli.alerts",
 )
 
 for _module in COMMAND_MODULES:

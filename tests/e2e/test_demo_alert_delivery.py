@@ -11,14 +11,17 @@ from pathlib import Path
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
+from standardwebhooks import Webhook
 from typer.testing import CliRunner
 
-from socialpulse.alerts import Alert, verify
+from socialpulse.alerts import Alert
 from socialpulse.cli.main import app
 from socialpulse.lake import Lake
 from socialpulse.settings import get_settings
 
 pytestmark = pytest.mark.e2e
+
+SECRET = "whsec_ZGVtby1zZWNyZXQtb2YtdGhpcnR5LXR3by1ieXRlcyE="  # 32 bytes
 
 
 def test_alerts_reach_the_topic_and_signed_webhooks(
@@ -47,7 +50,7 @@ def test_alerts_reach_the_topic_and_signed_webhooks(
         "SOCIALPULSE_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "SOCIALPULSE_ALERTS_TOPIC": alerts_topic,
         "SOCIALPULSE_WEBHOOK_URLS": f"http://127.0.0.1:{server.server_port}/hook",
-        "SOCIALPULSE_WEBHOOK_SECRET": "demo-secret",
+        "SOCIALPULSE_WEBHOOK_SECRET": SECRET,
     }.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
@@ -62,15 +65,10 @@ def test_alerts_reach_the_topic_and_signed_webhooks(
     in_lake = set(lake.read(lake.list_files("alerts"))["alert_id"])
     assert len(in_lake) >= 2
 
-    assert {headers["X-SocialPulse-Alert-Id"] for headers, _ in received} == in_lake
+    assert {headers["webhook-id"] for headers, _ in received} == in_lake
     for headers, body in received:
-        assert verify(
-            body,
-            "demo-secret",
-            headers["X-SocialPulse-Signature"],
-            headers["X-SocialPulse-Timestamp"],
-        )
-        assert Alert.from_json(body).alert_id == headers["X-SocialPulse-Alert-Id"]
+        Webhook(SECRET).verify(body, headers)
+        assert Alert.from_json(body).alert_id == headers["webhook-id"]
 
     consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": alerts_topic})
     consumer.assign([TopicPartition(alerts_topic, 0, 0)])
