@@ -319,3 +319,34 @@ def test_post_text_with_markup_reaches_the_page_as_json_data(
     response = client.get("/api/alerts")
     assert response.headers["content-type"] == "application/json"
     assert response.json()["alerts"][0]["samples"][0]["text"] == markup
+
+
+def test_cli_masks_the_warehouse_password_and_says_how_to_sign_in(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typer
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from socialpulse.cli import dashboard as command
+
+    postgres = settings.model_copy(
+        update={"warehouse_url": "postgresql://sp:hunter2@db:5432/socialpulse"}
+    )
+    monkeypatch.setattr(command, "get_settings", lambda: postgres)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: None)
+    cli = typer.Typer()
+    command.register(cli)
+    cli.command("noop")(lambda: None)
+
+    signed = CliRunner().invoke(cli, ["dashboard"])
+    assert "hunter2" not in signed.output
+    assert "postgresql://***@db:5432/socialpulse" in signed.output
+    assert "http://127.0.0.1:8050/login" in signed.output
+    assert TOKEN not in signed.output
+
+    open_to_all = postgres.model_copy(update={"dashboard_token": None})
+    monkeypatch.setattr(command, "get_settings", lambda: open_to_all)
+    exposed = CliRunner().invoke(cli, ["dashboard", "--host", "0.0.0.0"])
+    assert "read-only" in exposed.output
+    assert "anyone who reaches 0.0.0.0:8050" in exposed.output
