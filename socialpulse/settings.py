@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -119,12 +119,26 @@ class Settings(BaseSettings):
     trending_min_authors: int = Field(
         3, description="Distinct authors of a day before a challenge or sound can trend."
     )
+    dashboard_token: SecretStr | None = Field(
+        None,
+        description="Access token of the dashboard: required for every request when set; "
+        "without it the dashboard is read-only.",
+    )
     spark_master: str = Field(
         "local[*]", description="Spark master URL for backfills (local[*], spark://host:7077)."
     )
 
     kafka_port: int = Field(9092, description="Port of the locally started Kafka-protocol broker.")
     s3_port: int = Field(8333, description="Port of the locally started S3 server.")
+    seaweedfs_master_port: int = Field(
+        9333, description="Internal port of the local SeaweedFS master (gRPC on port + 10000)."
+    )
+    seaweedfs_volume_port: int = Field(
+        8380, description="Internal port of the local SeaweedFS volume server (gRPC on + 10000)."
+    )
+    seaweedfs_filer_port: int = Field(
+        8888, description="Internal port of the local SeaweedFS filer (gRPC on port + 10000)."
+    )
     postgres_url: str = Field(
         "postgresql://postgres@127.0.0.1:5432/socialpulse",
         description="Postgres that `services up` checks (and the integration tests use).",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from socialpulse.redaction import redact
 from socialpulse.settings import get_settings
 
 console = Console()
@@ -31,15 +32,15 @@ def batch(
     days = day or landed_days(Lake.from_settings(settings))
     if not days:
         console.print(
-            f"no landing files under {settings.resolved_lake_url}/landing: run `socialpulse demo` "
-            "or the stream first"
+            f"no landing files under {redact(settings.resolved_lake_url)}/landing: run "
+            "`socialpulse demo` or the stream first"
         )
         raise typer.Exit(1)
     summary = materialise_days(
         settings, days, baselines=baselines, say=lambda line: console.print(f"[dim]…[/dim] {line}")
     )
     console.print(
-        f"built {len(summary.days)} day(s) into {settings.resolved_warehouse_url}"
+        f"built {len(summary.days)} day(s) into {redact(settings.resolved_warehouse_url)}"
         + (f"; skipped {', '.join(summary.skipped)}" if summary.skipped else "")
     )
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import typer
 from rich.console import Console
 
+from socialpulse.redaction import redact
 from socialpulse.settings import get_settings
 
 console = Console()
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def dashboard(
@@ -23,9 +33,20 @@ def dashboard(
     settings = get_settings()
     app = create_app(settings, poll_seconds=poll_seconds)
     console.print(
-        f"dashboard on http://{host}:{port} reading {settings.resolved_warehouse_url} "
+        f"dashboard on http://{host}:{port} reading {redact(settings.resolved_warehouse_url)} "
         "(Ctrl-C stops it)"
     )
+    if settings.dashboard_token:
+        console.print(f"sign in at http://{host}:{port}/login with SOCIALPULSE_DASHBOARD_TOKEN")
+    else:
+        console.print(
+            "read-only: set SOCIALPULSE_DASHBOARD_TOKEN to require sign-in and edit the watch-list"
+        )
+        if not _loopback(host):
+            console.print(
+                f"[yellow]warning:[/yellow] without a token anyone who reaches {host}:{port} "
+                "reads the dashboard"
+            )
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from socialpulse.redaction import redact
 from socialpulse.settings import get_settings
 
 console = Console()
@@ -39,8 +40,8 @@ def demo(
         ("dead-lettered", f"{int(rejected)} ({reasons})"),
         ("posts landed", f"{summary.posts_landed} in {summary.landing_files} Parquet file(s)"),
         ("late (landed, not windowed)", str(summary.late_observations)),
-        ("lake", summary.lake_url),
-        ("warehouse rows (posts)", f"{summary.warehouse_rows} in {summary.warehouse_url}"),
+        ("lake", redact(summary.lake_url)),
+        ("warehouse rows (posts)", f"{summary.warehouse_rows} in {redact(summary.warehouse_url)}"),
         ("alerts", "\n".join([str(summary.alerts), *summary.alert_lines])),
         ("top hashtags", ", ".join(f"#{tag} ({n})" for tag, n in summary.top_hashtags)),
         ("sentiment", ", ".join(f"{k}: {v}" for k, v in summary.sentiment_split.items())),

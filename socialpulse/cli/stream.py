@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from socialpulse.redaction import redact
 from socialpulse.settings import get_settings
 
 
@@ -45,7 +46,7 @@ def stream(
     )
     typer.echo(
         f"streaming {settings.posts_topic} from {settings.kafka_bootstrap} with {workers} "
-        f"worker(s); lake {settings.resolved_lake_url}; recovery "
+        f"worker(s); lake {redact(settings.resolved_lake_url)}; recovery "
         f"{options.recovery_dir or 'off'}"
     )
     flow = production_flow(settings)

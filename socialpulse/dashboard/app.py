@@ -3,33 +3,66 @@
 Every request opens the warehouse, reads and closes it again. For DuckDB that keeps the file
 free between requests, so `socialpulse batch` or the stream can write while the page is open; a
 request that meets a writer's lock gets a 503 and the page retries on its next poll.
+
+Access (`SOCIALPULSE_DASHBOARD_TOKEN`): unset, the dashboard is read-only for whoever reaches
+it. Set, every request but `/healthz`, `/login` and the static files needs the token, either as
+`Authorization: Bearer <token>` (scripts) or as the session cookie that `/login` (or opening
+`/?token=<token>` once) sets in the browser; only then can the watch-list be edited. Writes
+also need a same-origin `Origin` header when they have one, JSON, and stay within size limits.
+Answers never carry server paths or passwords; the details go to the log.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from socialpulse.dashboard import queries
 from socialpulse.dashboard.word_clouds import read_word_cloud, word_cloud_days, word_cloud_groups
 from socialpulse.lake import Lake
+from socialpulse.redaction import redact
 from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
-from socialpulse.watchlist import load_watchlist, read_watchlist_file, save_watchlist
+from socialpulse.watchlist import (
+    load_watchlist,
+    normalise_terms,
+    read_watchlist_file,
+    save_watchlist,
+)
 
 HERE = Path(__file__).parent
 MAX_ALERTS = 200
+# The stream matches every post against every term: a few hundred keep it at full speed.
+MAX_WATCHLIST_TERMS = 200
+MAX_BODY_BYTES = 64 * 1024
+SESSION_COOKIE = "socialpulse_dashboard"
+PUBLIC_PATHS = ("/healthz", "/login", "/static/")
+SECURITY_HEADERS = {
+    # Only our own script, styles and images; inline style attributes are the charts' colours.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+    "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+logger = logging.getLogger(__name__)
 
 
 class WarehouseUnavailable(Exception):
@@ -41,13 +74,120 @@ def open_warehouse(url: str) -> Warehouse:
     on_disk = parsed.scheme == "duckdb" and parsed.path not in ("", "/:memory:")
     if on_disk and not Path(parsed.path).exists():
         raise WarehouseUnavailable(
-            f"no warehouse at {parsed.path} yet: run `make demo` or `socialpulse batch` "
+            "no warehouse yet: run `make demo` or `socialpulse batch` "
             "(or point SOCIALPULSE_WAREHOUSE_URL at one)"
         )
     try:
         return Warehouse(url)
     except Exception as error:  # a DuckDB writer's lock, Postgres down or refusing
-        raise WarehouseUnavailable(f"cannot open the warehouse: {error}") from error
+        # The error names files and hosts: the log gets it, the browser a hint.
+        logger.warning("cannot open the warehouse %s: %s", redact(url), redact(str(error)))
+        raise WarehouseUnavailable(
+            "cannot open the warehouse right now (a writer holds it, or the server is down); "
+            "the dashboard's log has the details"
+        ) from error
+
+
+class Refused(Exception):
+    """A request the dashboard will not serve; `status` and the message go to the client."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def session_value(token: str) -> str:
+    """What the session cookie holds: derived from the token, so the cookie is not the token."""
+    return hmac.new(token.encode(), b"socialpulse-dashboard-session", hashlib.sha256).hexdigest()
+
+
+def _authorised(request: Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+        return True
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    return hmac.compare_digest(cookie.encode(), session_value(token).encode())
+
+
+def _check_same_origin(request: Request) -> None:
+    """Browsers name the page that sent a write; it must be one of ours. No Origin: not a
+    browser (a script with the bearer token), which the token alone admits."""
+    origin = request.headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+        raise Refused(
+            403, f"writes are accepted only from this dashboard's own pages, not {origin}"
+        )
+
+
+async def _read_body(request: Request) -> bytes:
+    """The request body, refused with 413 past MAX_BODY_BYTES (declared or actually sent)."""
+    too_large = Refused(413, f"request body over {MAX_BODY_BYTES // 1024} KiB")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise too_large
+    return bytes(body)
+
+
+async def _watchlist_terms(request: Request) -> tuple[str, ...]:
+    """The terms of a watch-list write, normalised and within the limits."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        # A cross-site form can send text/plain without a CORS preflight; JSON cannot.
+        raise Refused(415, "send the watch-list as Content-Type: application/json")
+    usage = (
+        'send JSON {"terms": ["brand", ...]} (a list of strings, or one string with one term '
+        "per line)"
+    )
+    try:
+        terms = json.loads(await _read_body(request))["terms"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise Refused(400, usage) from error
+    if isinstance(terms, str):
+        terms = terms.splitlines()
+    if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+        raise Refused(400, usage)
+    try:
+        cleaned = normalise_terms(terms)
+    except ValueError as error:
+        raise Refused(400, str(error)) from error
+    if len(cleaned) > MAX_WATCHLIST_TERMS:
+        raise Refused(
+            400,
+            f"the watch-list takes at most {MAX_WATCHLIST_TERMS} terms, got {len(cleaned)}: "
+            "keep the brands that matter",
+        )
+    return cleaned
+
+
+class AccessGate(BaseHTTPMiddleware):
+    """With a token, admits only requests that carry it; adds the security headers to all."""
+
+    def __init__(self, app: Any, token: str | None) -> None:
+        super().__init__(app)
+        self.token = token
+
+    async def dispatch(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        path = request.url.path
+        if self.token is None or path.startswith(PUBLIC_PATHS) or _authorised(request, self.token):
+            response = await call_next(request)
+        elif path == "/":
+            response = RedirectResponse("/login", status_code=303)
+        else:
+            response = JSONResponse(
+                {
+                    "error": "this dashboard needs its access token: sign in at /login, or send "
+                    "Authorization: Bearer <SOCIALPULSE_DASHBOARD_TOKEN>"
+                },
+                status_code=401,
+            )
+        response.headers.update(SECURITY_HEADERS)
+        return response
 
 
 def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
@@ -64,6 +204,7 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
 def create_app(settings: Settings, *, poll_seconds: float = 3.0) -> Starlette:
     """The dashboard for `settings` (warehouse, lake, state directory for the watch-list)."""
     url = settings.resolved_warehouse_url
+    token = settings.dashboard_token.get_secret_value() if settings.dashboard_token else None
     templates = Environment(
         loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"])
     )
@@ -88,9 +229,41 @@ def create_app(settings: Settings, *, poll_seconds: float = 3.0) -> Starlette:
 
     def index(request: Request) -> HTMLResponse:
         page = templates.get_template("index.html").render(
-            warehouse=_describe(url), poll_ms=int(poll_seconds * 1000)
+            warehouse=_describe(url), poll_ms=int(poll_seconds * 1000), editable=token is not None
         )
         return HTMLResponse(page)
+
+    def login_page(message: str = "", status_code: int = 200) -> HTMLResponse:
+        page = templates.get_template("login.html").render(message=message)
+        return HTMLResponse(page, status_code=status_code)
+
+    async def login(request: Request) -> Response:
+        """The form, or a sign-in: a POSTed form field `token`, or `?token=` opened once."""
+        if token is None:
+            return RedirectResponse("/", status_code=303)
+        if request.method == "POST":
+            try:
+                _check_same_origin(request)
+                fields = parse_qs((await _read_body(request)).decode("utf-8", "replace"))
+            except Refused as error:
+                return login_page(str(error), error.status)
+            given = fields.get("token", [""])[0]
+        elif "token" in request.query_params:
+            given = request.query_params["token"]
+        else:
+            return login_page()
+        if not hmac.compare_digest(given.strip().encode(), token.encode()):
+            return login_page("That is not this dashboard's token.", 401)
+        response = RedirectResponse("/", status_code=303)
+        # Lax: sent when following a link to the dashboard, never with another site's POST.
+        response.set_cookie(
+            SESSION_COOKIE,
+            session_value(token),
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+        )
+        return response
 
     def alerts(request: Request, db: Warehouse, tables: set[str]) -> dict[str, Any]:
         limit = _int_param(request, "limit", 30, 1, MAX_ALERTS)
@@ -151,37 +324,23 @@ def create_app(settings: Settings, *, poll_seconds: float = 3.0) -> Starlette:
 
     async def watchlist(request: Request) -> JSONResponse:
         if request.method == "POST":
-            # Only JSON: a cross-site page cannot send it without a CORS preflight this app
-            # never grants, so another site open in the browser cannot rewrite the list.
-            if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-                return JSONResponse(
-                    {"error": "send the watch-list as Content-Type: application/json"},
-                    status_code=415,
-                )
             try:
-                body = await request.json()
-                terms = body["terms"]
-                if isinstance(terms, str):
-                    terms = terms.splitlines()
-                if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
-                    raise TypeError
-                save_watchlist(settings, terms)
-            except (ValueError, KeyError, TypeError) as error:
-                detail = str(error) if isinstance(error, ValueError) else ""
-                return JSONResponse(
-                    {
-                        "error": detail
-                        or 'send JSON {"terms": ["brand", ...]} (a list of strings, or one '
-                        "string with one term per line)"
-                    },
-                    status_code=400,
-                )
+                if token is None:
+                    raise Refused(
+                        403,
+                        "this dashboard is read-only: start it with SOCIALPULSE_DASHBOARD_TOKEN "
+                        "set to edit the watch-list",
+                    )
+                _check_same_origin(request)
+                save_watchlist(settings, await _watchlist_terms(request))
+            except Refused as error:
+                return JSONResponse({"error": str(error)}, status_code=error.status)
         return JSONResponse(
             {
                 "terms": list(load_watchlist(settings)),
                 "file_terms": list(read_watchlist_file(settings)),
                 "settings_terms": list(settings.watchlist_terms),
-                "path": str((settings.state_dir / "watchlist.txt").resolve()),
+                "editable": token is not None,
             }
         )
 
@@ -192,6 +351,7 @@ def create_app(settings: Settings, *, poll_seconds: float = 3.0) -> Starlette:
         routes=[
             Route("/", index),
             Route("/healthz", health),
+            Route("/login", login, methods=["GET", "POST"]),
             Route("/api/alerts", reading(alerts)),
             Route("/api/keys", reading(keys)),
             Route("/api/activity", reading(activity)),
@@ -201,7 +361,8 @@ def create_app(settings: Settings, *, poll_seconds: float = 3.0) -> Starlette:
             Route("/wordclouds/{day}/{name}.png", word_cloud_png),
             Route("/api/watchlist", watchlist, methods=["GET", "POST"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-        ]
+        ],
+        middleware=[Middleware(AccessGate, token=token)],
     )
 
 
@@ -213,9 +374,9 @@ def _required(request: Request, name: str) -> str:
 
 
 def _describe(url: str) -> str:
-    """The warehouse for the page header, without a password."""
+    """The warehouse for the page header, without a password or the server's directories."""
     parsed = urlparse(url)
     if parsed.scheme == "duckdb":
-        return f"DuckDB {parsed.path}"
+        return f"DuckDB {Path(parsed.path).name}"
     host = parsed.hostname or "localhost"
     return f"Postgres {host}:{parsed.port or 5432}{parsed.path}"

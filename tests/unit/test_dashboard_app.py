@@ -24,11 +24,12 @@ from tests.unit.test_dashboard_queries import (
 )
 
 PNG = b"\x89PNG\r\n\x1a\nfake"
+TOKEN = "correct-horse-battery-staple"
 
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    settings = Settings(state_dir=tmp_path / "state", watchlist="acme")
+    settings = Settings(state_dir=tmp_path / "state", watchlist="acme", dashboard_token=TOKEN)
     load_sample_warehouse(settings.resolved_warehouse_url)
     lake = Lake.from_settings(settings)
     folder = lake.path("reports", "wordclouds", f"dt={DAY}")
@@ -40,7 +41,16 @@ def settings(tmp_path) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings) -> TestClient:
-    return TestClient(create_app(settings, poll_seconds=1.5))
+    """A browser that signed in once with the token (the session cookie does the rest)."""
+    client = TestClient(create_app(settings, poll_seconds=1.5), follow_redirects=False)
+    assert client.get("/login", params={"token": TOKEN}).status_code == 303
+    return client
+
+
+@pytest.fixture
+def read_only(settings: Settings) -> TestClient:
+    """The same dashboard started without SOCIALPULSE_DASHBOARD_TOKEN."""
+    return TestClient(create_app(settings.model_copy(update={"dashboard_token": None})))
 
 
 def test_page_loads_the_script_and_polls_at_the_configured_rate(client: TestClient) -> None:
@@ -184,3 +194,159 @@ def test_cli_command_serves_the_app_on_localhost_by_default(
 
     CliRunner().invoke(cli, ["dashboard", "--port", "9001", "--host", "0.0.0.0"])
     assert (served["host"], served["port"]) == ("0.0.0.0", 9001)
+
+
+def test_without_a_token_the_dashboard_reads_but_refuses_writes(
+    read_only: TestClient, settings: Settings
+) -> None:
+    assert read_only.get("/api/alerts").status_code == 200
+    page = read_only.get("/").text
+    assert "<fieldset disabled>" in page
+    assert "SOCIALPULSE_DASHBOARD_TOKEN" in page
+    assert read_only.get("/api/watchlist").json()["editable"] is False
+    response = read_only.post("/api/watchlist", json={"terms": ["evil"]})
+    assert response.status_code == 403
+    assert "SOCIALPULSE_DASHBOARD_TOKEN" in response.json()["error"]
+    assert not (settings.state_dir / "watchlist.txt").exists()
+
+
+def test_with_a_token_every_read_needs_it(settings: Settings) -> None:
+    stranger = TestClient(create_app(settings), follow_redirects=False)
+    assert stranger.get("/api/alerts").status_code == 401
+    assert "/login" in stranger.get("/api/alerts").json()["error"]
+    assert stranger.get(f"/wordclouds/{DAY}/hashtag-glowup.png").status_code == 401
+    assert stranger.get("/").headers["location"] == "/login"
+    # What a probe or the sign-in page needs stays open; it holds no data.
+    assert stranger.get("/healthz").status_code == 200
+    assert stranger.get("/static/dashboard.css").status_code == 200
+    assert 'name="token"' in stranger.get("/login").text
+
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    assert stranger.get("/api/alerts", headers=headers).status_code == 200
+    wrong = {"Authorization": "Bearer guess"}
+    assert stranger.get("/api/alerts", headers=wrong).status_code == 401
+    assert stranger.post("/login", data={"token": "guess"}).status_code == 401
+    assert not stranger.cookies
+
+
+def test_signing_in_sets_a_session_cookie_that_is_not_the_token(settings: Settings) -> None:
+    browser = TestClient(create_app(settings), follow_redirects=False)
+    signed_in = browser.post("/login", data={"token": TOKEN})
+    assert (signed_in.status_code, signed_in.headers["location"]) == (303, "/")
+    cookie = signed_in.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert TOKEN not in cookie
+    assert browser.get("/api/alerts").status_code == 200
+    assert browser.get("/").status_code == 200
+
+
+def test_sign_in_and_writes_from_another_origin_are_refused(
+    client: TestClient, settings: Settings
+) -> None:
+    evil = {"Origin": "http://evil.example"}
+    response = client.post("/api/watchlist", json={"terms": ["evil"]}, headers=evil)
+    assert response.status_code == 403
+    assert "evil.example" in response.json()["error"]
+    assert not (settings.state_dir / "watchlist.txt").exists()
+    stranger = TestClient(create_app(settings), follow_redirects=False)
+    assert stranger.post("/login", data={"token": TOKEN}, headers=evil).status_code == 403
+
+    own = {"Origin": "http://testserver"}
+    assert client.post("/api/watchlist", json={"terms": ["ok"]}, headers=own).status_code == 200
+    assert (settings.state_dir / "watchlist.txt").read_text() == "ok\n"
+
+
+@pytest.mark.parametrize(
+    ("terms", "status", "message"),
+    [
+        ([f"brand{i}" for i in range(201)], 400, "at most 200 terms, got 201"),
+        (["x" * 101], 400, "under 100 characters"),
+        (["y" * 90 for _ in range(800)], 413, "over 64 KiB"),
+    ],
+)
+def test_watchlist_writes_are_limited_in_size(
+    client: TestClient, settings: Settings, terms: list[str], status: int, message: str
+) -> None:
+    response = client.post("/api/watchlist", json={"terms": terms})
+    assert response.status_code == status
+    assert message in response.json()["error"]
+    assert not (settings.state_dir / "watchlist.txt").exists()
+
+
+def test_answers_never_show_server_paths(
+    client: TestClient, settings: Settings, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    saved = client.post("/api/watchlist", json={"terms": ["acme"]})
+    assert str(tmp_path) not in saved.text
+    assert str(tmp_path) not in client.get("/").text
+
+    missing = TestClient(create_app(Settings(state_dir=tmp_path / "nothing"))).get("/api/alerts")
+    assert missing.status_code == 503
+    assert str(tmp_path) not in missing.text
+
+    from socialpulse.dashboard import app as dashboard_app
+
+    def locked(url: str) -> None:
+        raise OSError(f"Could not set lock on file {tmp_path}/state/warehouse.duckdb")
+
+    monkeypatch.setattr(dashboard_app, "Warehouse", locked)
+    busy = client.get("/api/alerts")
+    assert busy.status_code == 503
+    assert "cannot open the warehouse right now" in busy.json()["error"]
+    assert str(tmp_path) not in busy.text
+
+
+def test_markup_in_data_is_escaped_and_the_page_forbids_foreign_scripts(tmp_path) -> None:
+    url = f"duckdb:///{tmp_path}/<img src=x onerror=alert(1)>.duckdb"
+    page = TestClient(create_app(Settings(state_dir=tmp_path, warehouse_url=url))).get("/")
+    assert "<img src=x" not in page.text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page.text
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert page.headers["x-content-type-options"] == "nosniff"
+
+
+def test_post_text_with_markup_reaches_the_page_as_json_data(
+    client: TestClient, settings: Settings
+) -> None:
+    # The page's script puts sample texts into text nodes (el() in dashboard.js), never HTML;
+    # the browser test checks that in Chromium.
+    markup = "<script>window.pwned = 1</script><img src=x onerror=alert(1)>"
+    with Warehouse(settings.resolved_warehouse_url) as db:
+        db.execute("UPDATE posts SET text = ?", [markup])
+    response = client.get("/api/alerts")
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["alerts"][0]["samples"][0]["text"] == markup
+
+
+def test_cli_masks_the_warehouse_password_and_says_how_to_sign_in(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typer
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from socialpulse.cli import dashboard as command
+
+    postgres = settings.model_copy(
+        update={"warehouse_url": "postgresql://sp:hunter2@db:5432/socialpulse"}
+    )
+    monkeypatch.setattr(command, "get_settings", lambda: postgres)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: None)
+    cli = typer.Typer()
+    command.register(cli)
+    cli.command("noop")(lambda: None)
+
+    signed = CliRunner().invoke(cli, ["dashboard"])
+    assert "hunter2" not in signed.output
+    assert "postgresql://***@db:5432/socialpulse" in signed.output
+    assert "http://127.0.0.1:8050/login" in signed.output
+    assert TOKEN not in signed.output
+
+    open_to_all = postgres.model_copy(update={"dashboard_token": None})
+    monkeypatch.setattr(command, "get_settings", lambda: open_to_all)
+    exposed = CliRunner().invoke(cli, ["dashboard", "--host", "0.0.0.0"])
+    assert "read-only" in exposed.output
+    assert "anyone who reaches 0.0.0.0:8050" in exposed.output

@@ -50,6 +50,10 @@ function setStatus(text, isError) {
 
 async function getJSON(url, options) {
   const response = await fetch(url, options);
+  if (response.status === 401) {
+    // The session cookie is gone or the token changed: sign in again.
+    window.location.assign("/login");
+  }
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(body.error || `${url}: HTTP ${response.status}`);
   return body;
@@ -355,7 +359,7 @@ async function saveWatchlist(event) {
       body: JSON.stringify({ terms }),
     });
     showWatchlist(result);
-    status.textContent = `saved ${result.file_terms.length} term(s) to ${result.path}`;
+    status.textContent = `saved ${result.file_terms.length} term(s)`;
     refreshKeys();
   } catch (error) {
     status.textContent = error.message;
