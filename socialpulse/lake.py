@@ -23,7 +23,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from socialpulse.schema import POST_ARROW_SCHEMA, column_problem
+from socialpulse.schema import POST_ARROW_SCHEMA, column_checker
 from socialpulse.settings import Settings
 
 # What the stream lands: the canonical post, where it came from, and the enrichment.
@@ -41,6 +41,8 @@ LANDING_ARROW_SCHEMA = pa.schema(
         ("ingested_at", pa.timestamp("us", tz="UTC")),
     ]
 )
+# The landing column a record cannot be written to, and why; None when it can be landed.
+landing_problem = column_checker(LANDING_ARROW_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -96,11 +98,6 @@ def hour_partition(ts: datetime) -> str:
 def batch_object_name(topic: str, partition: int, first_offset: int) -> str:
     """Deterministic name of a landed batch: a batch starting at the same offset, same object."""
     return f"{topic}-p{partition:04d}-o{first_offset:012d}.parquet"
-
-
-def landing_problem(record: Mapping[str, Any]) -> tuple[str, str] | None:
-    """The landing column a record cannot be written to, and why; None when it can be landed."""
-    return column_problem(record, LANDING_ARROW_SCHEMA)
 
 
 def write_landing_batch(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -75,50 +75,66 @@ POST_ARROW_SCHEMA = pa.schema(
 )
 
 
-def column_problem(record: Mapping[str, Any], schema: pa.Schema) -> tuple[str, str] | None:
-    """The first field of `record` its Arrow column cannot hold, and why; None if all fit.
+Problem = tuple[str, str] | None  # (column, why) or None
+Check = Callable[[Any], str | None]
+
+
+def column_checker(schema: pa.Schema) -> Callable[[Mapping[str, Any]], Problem]:
+    """A check of records against `schema`: the first column a record's value cannot be written
+    to, and why; None if every value fits.
 
     The one check between a record and a Parquet writer: what passes is written and read back
     equal (a property test holds it to that), so a value Arrow would refuse never reaches a sink.
+    Stricter than Arrow where Arrow would coerce silently (1.0 or True as an integer, a naive
+    datetime read as UTC). Built once per schema: asking pyarrow about types per value is slow.
     """
-    for column in schema:
-        value = record.get(column.name)
-        if value is None:
-            if not column.nullable:
-                return column.name, "is missing"
-            continue
-        problem = _value_problem(value, column.type)
-        if problem is not None:
-            return column.name, problem
-    return None
+    checks = tuple((column.name, column.nullable, _check_for(column.type)) for column in schema)
 
-
-def _value_problem(value: Any, kind: pa.DataType) -> str | None:
-    if pa.types.is_string(kind):
-        return _string_problem(value)
-    if pa.types.is_signed_integer(kind):
-        if type(value) is not int:
-            return f"must be an integer, got {type(value).__name__}"
-        low, high = _INTEGER_RANGES[kind.bit_width]
-        return None if low <= value <= high else f"{value} is outside {kind} [{low}, {high}]"
-    if pa.types.is_floating(kind):
-        if type(value) not in (float, int):
-            return f"must be a number, got {type(value).__name__}"
-        return None
-    if pa.types.is_timestamp(kind):
-        # Every aware datetime fits a microsecond int64 (years 1..9999); naive ones are ambiguous.
-        if not isinstance(value, datetime) or value.tzinfo is None:
-            return f"must be a timezone-aware datetime, got {value!r:.40}"
-        return None
-    if pa.types.is_list(kind):
-        if not isinstance(value, list | tuple):
-            return f"must be a list, got {type(value).__name__}"
-        for item in value:
-            problem = "is null" if item is None else _value_problem(item, kind.value_type)
+    def column_problem(record: Mapping[str, Any]) -> Problem:
+        for name, nullable, check in checks:
+            value = record.get(name)
+            if value is None:
+                if not nullable:
+                    return name, "is missing"
+                continue
+            problem = check(value)
             if problem is not None:
-                return f"item {item!r:.40} {problem}"
+                return name, problem
         return None
-    return f"has a column type {kind} the check does not know"
+
+    return column_problem
+
+
+def _check_for(kind: pa.DataType) -> Check:
+    if pa.types.is_string(kind):
+        return _string_problem
+    if pa.types.is_signed_integer(kind):
+        low, high = -(2 ** (kind.bit_width - 1)), 2 ** (kind.bit_width - 1) - 1
+
+        def integer_problem(value: Any) -> str | None:
+            if type(value) is not int:
+                return f"must be an integer, got {type(value).__name__}"
+            return None if low <= value <= high else f"{value} is outside {kind} [{low}, {high}]"
+
+        return integer_problem
+    if pa.types.is_floating(kind):
+        return _number_problem
+    if pa.types.is_timestamp(kind):
+        return _timestamp_problem
+    if pa.types.is_list(kind):
+        item_problem = _check_for(kind.value_type)
+
+        def list_problem(value: Any) -> str | None:
+            if not isinstance(value, list | tuple):
+                return f"must be a list, got {type(value).__name__}"
+            for item in value:
+                problem = "is null" if item is None else item_problem(item)
+                if problem is not None:
+                    return f"item {item!r:.40} {problem}"
+            return None
+
+        return list_problem
+    raise TypeError(f"column_problem cannot check Arrow type {kind}: add a check for it")
 
 
 def _string_problem(value: Any) -> str | None:
@@ -132,4 +148,17 @@ def _string_problem(value: Any) -> str | None:
     return None
 
 
-_INTEGER_RANGES = {bits: (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) for bits in (8, 16, 32, 64)}
+def _number_problem(value: Any) -> str | None:
+    if type(value) not in (float, int):
+        return f"must be a number, got {type(value).__name__}"
+    return None
+
+
+def _timestamp_problem(value: Any) -> str | None:
+    # Every aware datetime fits a microsecond int64 (years 1..9999); a naive one is ambiguous.
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return f"must be a timezone-aware datetime, got {value!r:.40}"
+    return None
+
+
+post_problem = column_checker(POST_ARROW_SCHEMA)

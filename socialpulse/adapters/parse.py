@@ -16,7 +16,7 @@ from socialpulse.adapters.canonical import from_canonical, looks_canonical
 from socialpulse.adapters.fields import Rejection
 from socialpulse.adapters.tiktok import from_tiktok, looks_tiktok
 from socialpulse.adapters.twitter import from_twitter, looks_twitter
-from socialpulse.schema import POST_ARROW_SCHEMA, CanonicalPost, column_problem
+from socialpulse.schema import CanonicalPost, post_problem
 from socialpulse.settings import Settings
 
 MAX_MESSAGE_BYTES = 1 << 20
@@ -108,7 +108,7 @@ def _landable(post: CanonicalPost, limits: ParseLimits) -> CanonicalPost:
             text=post.text[: limits.max_text_chars],
             hashtags=post.hashtags[: limits.max_hashtags],
         )
-    problem = column_problem(post.to_record(), POST_ARROW_SCHEMA)
+    problem = post_problem(post.to_record())
     if problem is not None:
         column, why = problem
         raise Rejection(f"bad_value:{column}", f"{column} {why}")

@@ -13,7 +13,7 @@ import pytest
 from socialpulse.adapters import ParseLimits, parse_message
 from socialpulse.adapters.fields import Rejection, count
 from socialpulse.lake import LANDING_ARROW_SCHEMA, landing_problem
-from socialpulse.schema import MAX_COUNT, POST_ARROW_SCHEMA, column_problem
+from socialpulse.schema import MAX_COUNT, post_problem
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -204,4 +204,4 @@ def test_column_problem_refuses_what_arrow_would_silently_coerce(change: dict, c
 
 def test_nul_and_unicode_strings_fit_their_columns() -> None:
     record = {**_RECORD, "text": "nul \x00 and 😀 and é", "hashtags": ["\x00", "日本"]}
-    assert column_problem(record, POST_ARROW_SCHEMA) is None
+    assert post_problem(record) is None
