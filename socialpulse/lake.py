@@ -23,7 +23,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from socialpulse.schema import POST_ARROW_SCHEMA
+from socialpulse.schema import POST_ARROW_SCHEMA, column_checker
 from socialpulse.settings import Settings
 
 # What the stream lands: the canonical post, where it came from, and the enrichment.
@@ -41,6 +41,8 @@ LANDING_ARROW_SCHEMA = pa.schema(
         ("ingested_at", pa.timestamp("us", tz="UTC")),
     ]
 )
+# The landing column a record cannot be written to, and why; None when it can be landed.
+landing_problem = column_checker(LANDING_ARROW_SCHEMA)
 
 
 @dataclass(frozen=True)

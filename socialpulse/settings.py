@@ -76,6 +76,15 @@ class Settings(BaseSettings):
     )
     lake_batch_size: int = Field(5000, description="Posts per landed Parquet batch, at most.")
     lake_flush_seconds: int = Field(10, description="Seconds before a partial batch is landed.")
+    max_posts_per_message: int = Field(
+        1000, gt=0, description="Posts one message may hold; more: a `too_many_posts` dead letter."
+    )
+    max_hashtags_per_post: int = Field(
+        50, ge=0, description="Hashtags kept per post (the first ones); `raw` keeps them all."
+    )
+    max_text_chars: int = Field(
+        25_000, gt=0, description="Characters of post text kept; `raw` keeps the whole text."
+    )
     min_support: int = Field(
         5, description="Posts in one window before a hashtag or sound gets its own detector."
     )

@@ -1,7 +1,8 @@
 """The SocialPulse dataflow: Kafka posts in; dead letters, lake batches and alerts out.
 
     parse ─► dead-letter topic (reason + original bytes)
-      └─► enrich ─► lake (landing/, batched per Kafka partition)
+      └─► enrich ─► check against the lake's columns ─► dead-letter topic (the post's own bytes)
+            ├─► lake (landing/, batched per Kafka partition)
             └─► keys ─► heavy-hitter gate ─► event-time tumbling windows ─► detector per key
                                                                             └─► alerts
 
@@ -26,12 +27,12 @@ from bytewax.operators import windowing as win
 from bytewax.outputs import Sink
 
 from socialpulse import metrics
-from socialpulse.adapters import parse_message
+from socialpulse.adapters import DEFAULT_LIMITS, ParseLimits, parse_message
 from socialpulse.alerts import Alert
 from socialpulse.baselines import RefreshingBaselines
 from socialpulse.enrichment import Enricher
 from socialpulse.heavy_hitters import HeavyHitterGate, shard_of
-from socialpulse.lake import Lake
+from socialpulse.lake import Lake, landing_problem
 from socialpulse.monitoring import KeyMonitor, MonitorConfig
 from socialpulse.settings import Settings, get_settings
 from socialpulse.windows import Observation, WindowStats, observation_keys, window_bounds
@@ -52,6 +53,7 @@ class FlowConfig:
     lake_batch_size: int = 5000
     lake_flush: timedelta = timedelta(seconds=10)
     watchlist: tuple[str, ...] = ()
+    parse_limits: ParseLimits = DEFAULT_LIMITS
     monitor: MonitorConfig = field(default_factory=MonitorConfig)
 
     @classmethod
@@ -62,6 +64,7 @@ class FlowConfig:
             lake_batch_size=settings.lake_batch_size,
             lake_flush=timedelta(seconds=settings.lake_flush_seconds),
             watchlist=settings.watchlist_terms,
+            parse_limits=ParseLimits.from_settings(settings),
             monitor=replace(
                 MonitorConfig.from_settings(settings),
                 baselines=RefreshingBaselines(lambda: Lake.from_settings(settings)),
@@ -76,13 +79,15 @@ class Rejected:
     detail: str
 
 
-def parse_kafka_message(message: Any) -> list[dict[str, Any]] | Rejected:
+def parse_kafka_message(
+    message: Any, limits: ParseLimits = DEFAULT_LIMITS
+) -> list[dict[str, Any]] | Rejected:
     """Canonical posts with their Kafka coordinates, or why the message was rejected."""
     metrics.MESSAGES.inc()
     if hasattr(message, "err"):  # a consumer error delivered into the flow
         metrics.REJECTED.labels("kafka_error").inc()
         return Rejected(message.msg, "kafka_error", str(message.err))
-    result = parse_message(message.value or b"")
+    result = parse_message(message.value or b"", limits=limits)
     if result.reason is not None:
         metrics.REJECTED.labels(result.reason.split(":", 1)[0]).inc()
         return Rejected(message, result.reason, result.detail)
@@ -97,6 +102,23 @@ def parse_kafka_message(message: Any) -> list[dict[str, Any]] | Rejected:
     ]
 
 
+def check_landing_record(record: dict[str, Any]) -> dict[str, Any] | Rejected:
+    """The record, or (if a lake column cannot hold it) its own payload as a dead letter."""
+    problem = landing_problem(record)
+    if problem is None:
+        return record
+    column, why = problem
+    metrics.REJECTED.labels("bad_value").inc()
+    own = KafkaSourceMessage(
+        key=None,
+        value=str(record.get("raw", "")).encode(),
+        topic=record["kafka_topic"],
+        partition=record["kafka_partition"],
+        offset=record["kafka_offset"],
+    )
+    return Rejected(own, f"bad_value:{column}", f"{column} {why} (post {record.get('id')!r:.60})")
+
+
 def build_flow(
     source: Source[Any],
     dead_letter_sink: Sink[KafkaSinkMessage[bytes | None, bytes | None]],
@@ -108,16 +130,22 @@ def build_flow(
 ) -> Dataflow:
     flow = Dataflow(flow_id)
     messages = op.input("posts", flow, source)
-    parsed = op.map("parse", messages, parse_kafka_message)
+    parsed = op.map("parse", messages, lambda m: parse_kafka_message(m, config.parse_limits))
     valid = op.branch("valid", parsed, lambda item: not isinstance(item, Rejected))
 
+    enricher = _LazyEnricher(enricher_factory)
+    enriched = op.flat_map("enrich", valid.trues, enricher.enrich_all)
+    # A record the lake cannot hold would stop the lake sink on every restart: dead-letter it here.
+    checked = op.map("check_landing", enriched, check_landing_record)
+    landable = op.branch("landable", checked, lambda item: not isinstance(item, Rejected))
+    records = landable.trues
+
     dead_letters = op.map(
-        "dead_letter", valid.falses, lambda r: dead_letter_message(r.message, r.reason, r.detail)
+        "dead_letter",
+        op.merge("rejected", valid.falses, landable.falses),
+        lambda r: dead_letter_message(r.message, r.reason, r.detail),
     )
     op.output("dead_letters", dead_letters, dead_letter_sink)
-
-    enricher = _LazyEnricher(enricher_factory)
-    records = op.flat_map("enrich", valid.trues, enricher.enrich_all)
 
     by_partition = op.key_on(
         "by_kafka_partition", records, lambda r: f"{r['kafka_topic']}:{r['kafka_partition']}"

@@ -9,6 +9,7 @@ from socialpulse.adapters.fields import (
     count,
     event_time,
     optional_str,
+    optional_text,
     required_id,
     string_list,
 )
@@ -25,7 +26,6 @@ def from_canonical(payload: dict[str, Any], raw: str) -> list[CanonicalPost]:
         raise Rejection(
             "bad_value:platform", f"platform must be one of {PLATFORMS}, got {platform!r:.40}"
         )
-    text = optional_str(payload.get("text"), "text") or ""
     return [
         CanonicalPost(
             id=required_id(payload.get("id"), "id"),
@@ -33,7 +33,7 @@ def from_canonical(payload: dict[str, Any], raw: str) -> list[CanonicalPost]:
             created_at=event_time(payload.get("created_at"), "created_at"),
             author_id=required_id(payload.get("author_id"), "author_id"),
             author_name=optional_str(payload.get("author_name"), "author_name"),
-            text=text,
+            text=optional_text(payload.get("text"), "text"),
             hashtags=string_list(payload.get("hashtags"), "hashtags"),
             music_id=optional_str(payload.get("music_id"), "music_id"),
             music_title=optional_str(payload.get("music_title"), "music_title"),

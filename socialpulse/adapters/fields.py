@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
+
+from socialpulse.schema import MAX_COUNT
+
+# Ids, names, hashtags, sounds, languages: longer values are junk, not data worth a lake column.
+MAX_NAME_CHARS = 1000
 
 
 class Rejection(Exception):
@@ -20,34 +26,70 @@ def required_id(value: Any, field: str) -> str:
         raise Rejection(
             f"bad_type:{field}", f"{field} must be a string or integer, got {_kind(value)}"
         )
-    return str(value)
+    return bounded_name(str(value), field)
 
 
 def optional_str(value: Any, field: str) -> str | None:
     if value is None:
         return None
+    return bounded_name(text_field(value, field), field)
+
+
+def optional_text(value: Any, field: str) -> str:
+    """Post text: absent means empty; any length (`parse_message` applies the text limit)."""
+    return "" if value is None else text_field(value, field)
+
+
+def text_field(value: Any, field: str) -> str:
     if not isinstance(value, str):
         raise Rejection(f"bad_type:{field}", f"{field} must be a string, got {_kind(value)}")
     return value
 
 
+def bounded_name(value: str, field: str) -> str:
+    if len(value) > MAX_NAME_CHARS:
+        raise Rejection(
+            f"bad_value:{field}", f"{field} is {len(value)} characters, more than {MAX_NAME_CHARS}"
+        )
+    return value
+
+
 def count(value: Any, field: str) -> int:
-    """Engagement counts: absent means 0; numeric strings (as in the dumps) are accepted."""
+    """Engagement counts: absent means 0; numeric strings (as in the dumps) are accepted.
+
+    A count must lie in [0, MAX_COUNT]; anything else (2^63 as `9.3e18`, `1e308` or a string of
+    digits, a negative count, NaN, infinity) is `bad_value:<field>`, never a crash downstream.
+    """
     if value is None or value == "":
         return 0
     if isinstance(value, bool):
         raise Rejection(f"bad_type:{field}", f"{field} must be a number, got a boolean")
     if isinstance(value, int):
         number = value
-    elif (isinstance(value, float) and value.is_integer()) or (
-        isinstance(value, str) and value.strip().isdigit()
-    ):
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise Rejection(f"bad_value:{field}", f"{field} must be finite, got {value}")
+        if not value.is_integer():
+            raise Rejection(f"bad_type:{field}", f"{field} must be a whole number, got {value}")
         number = int(value)
+    elif isinstance(value, str) and _is_integer_text(value.strip()):
+        # Digits beyond MAX_COUNT's are out of range anyway; never convert a huge digit string.
+        digits = value.strip()
+        number = int(digits) if len(digits) <= 20 else (-1 if digits[0] == "-" else MAX_COUNT + 1)
     else:
         raise Rejection(f"bad_type:{field}", f"{field} must be a whole number, got {value!r:.40}")
     if number < 0:
-        raise Rejection(f"bad_value:{field}", f"{field} must not be negative, got {number}")
+        raise Rejection(f"bad_value:{field}", f"{field} must not be negative, got {value!r:.40}")
+    if number > MAX_COUNT:
+        raise Rejection(
+            f"bad_value:{field}", f"{field} is {value!r:.40}, above the largest count {MAX_COUNT}"
+        )
     return number
+
+
+def _is_integer_text(text: str) -> bool:
+    digits = text[1:] if text[:1] in ("-", "+") else text
+    return digits.isascii() and digits.isdigit()
 
 
 # Event times outside this range are data errors (seconds mistaken for milliseconds, zeros).
@@ -86,7 +128,7 @@ def string_list(value: Any, field: str) -> tuple[str, ...]:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise Rejection(f"bad_type:{field}", f"{field} must be a list of strings")
-    return tuple(v.lstrip("#") for v in value if v.strip("#"))
+    return tuple(bounded_name(v.lstrip("#"), field) for v in value if v.strip("#"))
 
 
 def _is_number(text: str) -> bool:

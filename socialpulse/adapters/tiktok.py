@@ -11,9 +11,11 @@ from typing import Any
 
 from socialpulse.adapters.fields import (
     Rejection,
+    bounded_name,
     count,
     event_time,
     optional_str,
+    optional_text,
     required_id,
 )
 from socialpulse.schema import CanonicalPost
@@ -42,7 +44,7 @@ def _challenges(value: Any) -> tuple[str, ...]:
         if isinstance(entry, dict):
             name = entry.get("challengeName") or entry.get("title")
             if isinstance(name, str) and name.strip("#"):
-                names.append(name.lstrip("#"))
+                names.append(bounded_name(name.lstrip("#"), "challengeInfoList.challengeName"))
     return tuple(names)
 
 
@@ -64,9 +66,11 @@ def from_tiktok(payload: dict[str, Any], raw: str) -> list[CanonicalPost]:
                 "authorInfos.userId",
             ),
             author_name=optional_str(author.get("uniqueId"), "authorInfos.uniqueId"),
-            text=optional_str(item.get("text"), "itemInfos.text") or "",
+            text=optional_text(item.get("text"), "itemInfos.text"),
             hashtags=_challenges(payload.get("challengeInfoList")),
-            music_id=None if music_id in (None, "") else str(music_id),
+            music_id=None
+            if music_id in (None, "")
+            else required_id(music_id, "musicInfos.musicId"),
             music_title=optional_str(music.get("musicName"), "musicInfos.musicName"),
             music_author=optional_str(music.get("authorName"), "musicInfos.authorName"),
             plays=count(item.get("playCount"), "itemInfos.playCount"),
