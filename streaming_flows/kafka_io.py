@@ -82,8 +82,9 @@ class EventTimeAligner:
     `slowest` is the lowest bound reported by the *other* active partitions. The partition holding
     the lowest bound can therefore always go on, so the partitions cannot block each other.
     A partition that has read nothing for `idle_after` (caught up, or empty) and one that has
-    ended do not count; one that has not read its first post yet holds the others until it has
-    or until it is idle. Thread-safe: the workers of a process share one aligner.
+    ended do not count, nor one that has read only messages without posts; one that has read
+    nothing yet holds the others until it has read something or is idle. Thread-safe: the
+    workers of a process share one aligner.
     """
 
     max_lead: timedelta
@@ -154,6 +155,7 @@ class _AlignedPartition(StatefulSourcePartition[Any, Any]):
         self._emitted: datetime | None = None
         self._accepted: datetime | None = None
         self._empty_since: float | None = None
+        self._has_read = False
         self._paused = False
         aligner.join(part)
 
@@ -175,7 +177,9 @@ class _AlignedPartition(StatefulSourcePartition[Any, Any]):
                 self._emitted = at if self._emitted is None else max(self._emitted, at)
             self._next += 1
         self._paused = self._next < len(self._items)
-        self._aligner.report(self._part, self._bound(), idle)
+        bound = self._bound()
+        # Having read only messages without posts (all rejected), it has no time to hold to.
+        self._aligner.report(self._part, bound, idle or (bound is None and self._has_read))
         return [item for item, _ in self._items[start : self._next]]
 
     def _read(self) -> bool:
@@ -187,6 +191,7 @@ class _AlignedPartition(StatefulSourcePartition[Any, Any]):
             self._items, self._lower, self._next = [], [], 0
             return now - self._empty_since >= self._aligner.idle_after.total_seconds()
         self._empty_since = None
+        self._has_read = True
         self._items = [self._parse(message) for message in batch]
         self._lower, lowest = [], None
         for _, at in reversed(self._items):

@@ -153,3 +153,15 @@ def test_old_data_is_measured_from_the_wall_clock_and_data_ahead_of_it_from_itse
     assert aligner.future_limit(None) == now + timedelta(minutes=1)
     ahead = now + timedelta(days=1)
     assert aligner.future_limit(ahead) == ahead + timedelta(minutes=1)
+
+
+def test_a_partition_of_only_rejected_messages_does_not_hold_the_others() -> None:
+    aligner = _aligner()
+    garbage = _ListPartition(0, [], tail=True)
+    garbage._batches = [
+        [KafkaSourceMessage(key=None, value=b"{not json", topic="posts", partition=0, offset=0)]
+    ]
+    rejected = _AlignedPartition(garbage, "garbage", aligner)
+    busy = _AlignedPartition(_ListPartition(1, [_minutes(0, 10)]), "busy", aligner)
+    assert [item.result.reason for item in rejected.next_batch()] == ["not_json"]
+    assert _times(busy.next_batch()) == _minutes(0, 10)
