@@ -27,14 +27,26 @@ def shard_of(key: str, shards: int) -> str:
 
 @dataclass
 class HeavyHitterGate:
+    """Admission is a property of (key, window), not of arrival order.
+
+    Posts of one key may arrive slightly out of order (several Kafka partitions, each in order):
+    a window's support is counted over all its posts whenever they come, and a key admitted from
+    window `w` on lets through every later window, also posts of them that were held before.
+    So the same posts pass whatever the interleaving, as long as it stays within `slack_windows`.
+    """
+
     window: timedelta
     align_to: datetime
     min_support: int
     idle_windows: int
-    # key -> (window id, observations held back while below support in that window)
-    pending: dict[str, tuple[int, list[Observation]]] = field(default_factory=dict)
+    # Windows before the latest one whose held posts are kept, for posts that arrive late.
+    slack_windows: int = 1
+    # key -> window id -> observations held back while that window is below support
+    pending: dict[str, dict[int, list[Observation]]] = field(default_factory=dict)
     # admitted key -> last window id it was seen in
     admitted: dict[str, int] = field(default_factory=dict)
+    # admitted key -> first window id it is admitted for
+    admitted_from: dict[str, int] = field(default_factory=dict)
     latest_window: int = -(2**62)
 
     def _window_id(self, at: datetime) -> int:
@@ -45,23 +57,38 @@ class HeavyHitterGate:
         if window_id > self.latest_window:
             self.latest_window = window_id
             self._forget_old()
-        if key.startswith("keyword:") or key in self.admitted:
-            self.admitted[key] = max(window_id, self.admitted.get(key, window_id))
+        if key.startswith("keyword:"):
             return [(key, observation)]
-        held_window, held = self.pending.get(key, (window_id, []))
-        if held_window != window_id:
-            held = []  # a new window: support is counted per window
+        if key in self.admitted and window_id >= self.admitted_from[key]:
+            self.admitted[key] = max(window_id, self.admitted[key])
+            return [(key, observation)]
+        held_by_window = self.pending.setdefault(key, {})
+        held = held_by_window.setdefault(window_id, [])
         held.append(observation)
         if len(held) < self.min_support:
-            self.pending[key] = (window_id, held)
             return []
-        self.pending.pop(key, None)
-        self.admitted[key] = window_id
-        return [(key, held_observation) for held_observation in held]
+        # This window reached support: admit the key from here on, with everything held for it
+        # and for later windows; earlier windows keep waiting for their own support.
+        released = [
+            held_observation
+            for held_window in sorted(held_by_window)
+            if held_window >= window_id
+            for held_observation in held_by_window.pop(held_window)
+        ]
+        if not held_by_window:
+            del self.pending[key]
+        self.admitted[key] = max(window_id, self.admitted.get(key, window_id))
+        self.admitted_from[key] = min(window_id, self.admitted_from.get(key, window_id))
+        return [(key, held_observation) for held_observation in released]
 
     def _forget_old(self) -> None:
-        # Keep one window of slack for posts that arrive slightly out of order.
-        oldest_pending = self.latest_window - 1
-        self.pending = {k: v for k, v in self.pending.items() if v[0] >= oldest_pending}
+        oldest_pending = self.latest_window - self.slack_windows
+        pending: dict[str, dict[int, list[Observation]]] = {}
+        for key, held_by_window in self.pending.items():
+            kept = {w: held for w, held in held_by_window.items() if w >= oldest_pending}
+            if kept:
+                pending[key] = kept
+        self.pending = pending
         oldest_admitted = self.latest_window - self.idle_windows
         self.admitted = {k: w for k, w in self.admitted.items() if w >= oldest_admitted}
+        self.admitted_from = {k: w for k, w in self.admitted_from.items() if k in self.admitted}

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     allowed_lateness_seconds: int = Field(
         30, description="How long (system time) a window waits for late posts before closing."
     )
+    max_future_seconds: int = Field(
+        60,
+        description="Posts stamped further ahead of the later of the wall clock and the stream's "
+        "event time go to the dead-letter topic (future_timestamp).",
+    )
     lake_batch_size: int = Field(5000, description="Posts per landed Parquet batch, at most.")
     lake_flush_seconds: int = Field(10, description="Seconds before a partial batch is landed.")
     max_posts_per_message: int = Field(

@@ -1,13 +1,28 @@
-"""Kafka input and output for the dataflows: the Bytewax connector, optionally bounded."""
+"""Kafka input and output for the dataflows: the Bytewax connector, bounded and time-aligned.
+
+The posts source parses each message where it is read, so that it knows the message's event
+time: posts stamped too far in the future are rejected there (`future_timestamp`), and an
+`EventTimeAligner` shared by the source partitions of one process holds back a partition that
+runs more than `max_lead` of event time ahead of the slowest active one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bytewax.connectors.kafka import KafkaSinkMessage, KafkaSource, KafkaSourceMessage
 from bytewax.inputs import StatefulSourcePartition
 from confluent_kafka import OFFSET_BEGINNING
+
+from socialpulse.adapters import DEFAULT_LIMITS, ParseLimits, ParseResult, parse_message
+
+# How often a held-back partition looks again whether it may go on.
+PAUSED_POLL = timedelta(milliseconds=10)
 
 
 class _BoundedPartition(StatefulSourcePartition[Any, Any]):
@@ -44,14 +59,212 @@ def _offset(message: Any) -> int:
     return message.msg.offset if hasattr(message, "err") else message.offset
 
 
+@dataclass(frozen=True)
+class ParsedMessage:
+    """A Kafka message with what the source's parse made of it (posts, or why it was rejected)."""
+
+    message: KafkaSourceMessage[bytes | None, bytes | None]
+    result: ParseResult
+
+
+@dataclass
+class _PartitionTime:
+    # Lower bound of the event time the partition emits next; None until it has read a post.
+    bound: datetime | None = None
+    idle: bool = False
+
+
+@dataclass
+class EventTimeAligner:
+    """Keeps the source partitions of one process within `max_lead` event time of each other.
+
+    A partition may emit a post stamped `t` only while `t <= slowest + max_lead`, where
+    `slowest` is the lowest bound reported by the *other* active partitions. The partition holding
+    the lowest bound can therefore always go on, so the partitions cannot block each other.
+    A partition that has read nothing for `idle_after` (caught up, or empty) and one that has
+    ended do not count, nor one that has read only messages without posts; one that has read
+    nothing yet holds the others until it has read something or is idle. Thread-safe: the
+    workers of a process share one aligner.
+    """
+
+    max_lead: timedelta
+    max_future: timedelta
+    idle_after: timedelta = timedelta(seconds=2)
+    wall_clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    _parts: dict[str, _PartitionTime] = field(default_factory=dict, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def join(self, part: str) -> None:
+        with self._lock:
+            self._parts[part] = _PartitionTime()
+
+    def leave(self, part: str) -> None:
+        with self._lock:
+            self._parts.pop(part, None)
+
+    def report(self, part: str, bound: datetime | None, idle: bool) -> None:
+        with self._lock:
+            self._parts[part] = _PartitionTime(bound, idle)
+
+    def limit_for(self, part: str) -> datetime | None:
+        """The latest event time `part` may emit now; None means no limit."""
+        with self._lock:
+            others = [t for p, t in self._parts.items() if p != part and not t.idle]
+        if not others:
+            return None
+        bounds = [t.bound for t in others]
+        if any(bound is None for bound in bounds):
+            return datetime.min.replace(tzinfo=UTC)
+        return min(bounds) + self.max_lead
+
+    def watermark(self) -> datetime | None:
+        """The slowest active partition's bound: event time this process has reached."""
+        with self._lock:
+            bounds = [t.bound for t in self._parts.values() if not t.idle and t.bound is not None]
+        return min(bounds, default=None)
+
+    def future_limit(self, partition_latest: datetime | None) -> datetime:
+        """Posts stamped after this are rejected as `future_timestamp`.
+
+        Measured from the latest of the wall clock (so replays of old data pass), the watermark,
+        and the partition's own latest accepted post (so data ahead of the wall clock, read in
+        order, passes too): a single stamp that jumps ahead is what gets caught.
+        """
+        references = [self.wall_clock(), self.watermark(), partition_latest]
+        return max(r for r in references if r is not None) + self.max_future
+
+
+class _AlignedPartition(StatefulSourcePartition[Any, Any]):
+    """Parses what the inner partition reads and emits it as far as the aligner allows.
+
+    It reads a new batch only once the previous one is all emitted, so at most one batch waits
+    per partition. The snapshot is the offset of the first message not yet emitted.
+    """
+
+    def __init__(
+        self,
+        inner: StatefulSourcePartition[Any, Any],
+        part: str,
+        aligner: EventTimeAligner,
+        limits: ParseLimits = DEFAULT_LIMITS,
+    ) -> None:
+        self._inner = inner
+        self._limits = limits
+        self._part = part
+        self._aligner = aligner
+        # (item, event time or None) of the batch being emitted; `_lower[i]` bounds the times
+        # from `_items[i]` on (posts inside one partition may be slightly out of order).
+        self._items: list[tuple[Any, datetime | None]] = []
+        self._lower: list[datetime | None] = []
+        self._next = 0
+        self._emitted: datetime | None = None
+        self._accepted: datetime | None = None
+        self._empty_since: float | None = None
+        self._has_read = False
+        self._paused = False
+        aligner.join(part)
+
+    def next_batch(self) -> list[Any]:
+        idle = False
+        if self._next == len(self._items):
+            try:
+                idle = self._read()
+            except StopIteration:
+                self._aligner.leave(self._part)
+                raise
+        limit = self._aligner.limit_for(self._part)
+        start = self._next
+        while self._next < len(self._items):
+            at = self._items[self._next][1]
+            if at is not None and limit is not None and at > limit:
+                break
+            if at is not None:
+                self._emitted = at if self._emitted is None else max(self._emitted, at)
+            self._next += 1
+        self._paused = self._next < len(self._items)
+        bound = self._bound()
+        # Having read only messages without posts (all rejected), it has no time to hold to.
+        self._aligner.report(self._part, bound, idle or (bound is None and self._has_read))
+        return [item for item, _ in self._items[start : self._next]]
+
+    def _read(self) -> bool:
+        """Parse the inner partition's next batch; True once it has read nothing for a while."""
+        batch = self._inner.next_batch()
+        now = time.monotonic()
+        if not batch:
+            self._empty_since = self._empty_since or now
+            self._items, self._lower, self._next = [], [], 0
+            return now - self._empty_since >= self._aligner.idle_after.total_seconds()
+        self._empty_since = None
+        self._has_read = True
+        self._items = [self._parse(message) for message in batch]
+        self._lower, lowest = [], None
+        for _, at in reversed(self._items):
+            if at is not None:
+                lowest = at if lowest is None else min(lowest, at)
+            self._lower.append(lowest)
+        self._lower.reverse()
+        self._next = 0
+        return False
+
+    def _parse(self, message: Any) -> tuple[Any, datetime | None]:
+        if hasattr(message, "err"):  # a consumer error: passed on for the flow to count
+            return message, None
+        result = parse_message(message.value or b"", limits=self._limits)
+        if not result.posts:
+            return ParsedMessage(message, result), None
+        at = max(post.created_at for post in result.posts)
+        limit = self._aligner.future_limit(self._accepted)
+        if at > limit:
+            reference = limit - self._aligner.max_future
+            rejected = ParseResult(
+                reason="future_timestamp",
+                detail=f"created_at {at:%Y-%m-%dT%H:%M:%SZ} is more than "
+                f"{self._aligner.max_future.total_seconds():.0f} s after "
+                f"{reference:%Y-%m-%dT%H:%M:%SZ} (the later of the wall clock and the stream's "
+                "event time); fix the producer's clock or raise SOCIALPULSE_MAX_FUTURE_SECONDS",
+                format=result.format,
+            )
+            return ParsedMessage(message, rejected), None
+        self._accepted = at if self._accepted is None else max(self._accepted, at)
+        return ParsedMessage(message, result), at
+
+    def _bound(self) -> datetime | None:
+        if self._next < len(self._items) and self._lower[self._next] is not None:
+            return self._lower[self._next]
+        return self._emitted
+
+    def next_awake(self) -> datetime | None:
+        if self._paused:
+            return datetime.now(UTC) + PAUSED_POLL
+        return self._inner.next_awake()
+
+    def snapshot(self) -> Any:
+        if self._next < len(self._items):
+            return _item_offset(self._items[self._next][0])
+        return self._inner.snapshot()
+
+    def close(self) -> None:
+        self._aligner.leave(self._part)
+        self._inner.close()
+
+
+def _item_offset(item: Any) -> int:
+    return item.message.offset if isinstance(item, ParsedMessage) else _offset(item)
+
+
 class PostsKafkaSource(KafkaSource):
-    """The Bytewax Kafka source, optionally bounded to known offset ranges per partition.
+    """The Bytewax Kafka source for posts: parsed at the source, time-aligned, optionally bounded.
 
     Unbounded (the default) it tails the topic from the beginning, or from the offsets in the
     recovery snapshot. Bounded, it reads each partition from `start_offsets[partition]` up to and
     including `stop_offsets[partition]` and then ends, which is how the demo and tests consume
     exactly what they produced (the local broker's high watermark is not reliable enough for
     `tail=False`). A recovery snapshot's offsets win over `start_offsets`.
+
+    It emits `ParsedMessage`s (and consumer errors as they come). The partitions this process
+    reads share one `EventTimeAligner` (see there): none runs more than `max_lead` of event time
+    ahead of the slowest, and posts stamped more than `max_future` ahead are rejected.
     """
 
     def __init__(
@@ -61,6 +274,9 @@ class PostsKafkaSource(KafkaSource):
         stop_offsets: Mapping[int, int] | None = None,
         start_offsets: Mapping[int, int] | None = None,
         batch_size: int = 1000,
+        max_lead: timedelta = timedelta(seconds=15),
+        max_future: timedelta = timedelta(seconds=60),
+        limits: ParseLimits = DEFAULT_LIMITS,
     ) -> None:
         config = dict(kafka_config)
         brokers = config.pop("bootstrap.servers").split(",")
@@ -76,15 +292,17 @@ class PostsKafkaSource(KafkaSource):
         )
         self._stop_offsets = dict(stop_offsets) if stop_offsets is not None else None
         self._start_offsets = dict(start_offsets or {})
+        self._aligner = EventTimeAligner(max_lead=max_lead, max_future=max_future)
+        self._limits = limits
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any):
         index = int(for_part.split("-", 1)[0])
         if resume_state is None:
             resume_state = self._start_offsets.get(index)
         partition = super().build_part(step_id, for_part, resume_state)
-        if self._stop_offsets is None:
-            return partition
-        return _BoundedPartition(partition, self._stop_offsets.get(index, -1))
+        if self._stop_offsets is not None:
+            partition = _BoundedPartition(partition, self._stop_offsets.get(index, -1))
+        return _AlignedPartition(partition, for_part, self._aligner, self._limits)
 
 
 def dead_letter_message(

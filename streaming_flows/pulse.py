@@ -14,6 +14,7 @@ production wiring from the `SOCIALPULSE_*` settings).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -36,12 +37,11 @@ from socialpulse.lake import Lake, landing_problem
 from socialpulse.monitoring import KeyMonitor, MonitorConfig
 from socialpulse.settings import Settings, get_settings
 from socialpulse.windows import Observation, WindowStats, observation_keys, window_bounds
-from streaming_flows.kafka_io import PostsKafkaSource, dead_letter_message
+from streaming_flows.kafka_io import ParsedMessage, PostsKafkaSource, dead_letter_message
 from streaming_flows.lake_sink import LakeBatchSink
 
 # Windows are numbered from this instant; changing it invalidates recovery snapshots.
 WINDOW_ALIGN = datetime(2020, 1, 1, tzinfo=UTC)
-BOUNDED_RUN_LATENESS = timedelta(days=7)
 # Shards of the heavy-hitter gate: enough to spread over workers, few enough to stay cheap.
 GATE_SHARDS = 64
 
@@ -80,14 +80,21 @@ class Rejected:
 
 
 def parse_kafka_message(
-    message: Any, limits: ParseLimits = DEFAULT_LIMITS
+    item: Any, limits: ParseLimits = DEFAULT_LIMITS
 ) -> list[dict[str, Any]] | Rejected:
-    """Canonical posts with their Kafka coordinates, or why the message was rejected."""
+    """Canonical posts with their Kafka coordinates, or why the message was rejected.
+
+    `PostsKafkaSource` has parsed its messages already (it needs their event time), with the
+    same limits; messages from other sources (tests) are parsed here.
+    """
     metrics.MESSAGES.inc()
-    if hasattr(message, "err"):  # a consumer error delivered into the flow
+    if hasattr(item, "err"):  # a consumer error delivered into the flow
         metrics.REJECTED.labels("kafka_error").inc()
-        return Rejected(message.msg, "kafka_error", str(message.err))
-    result = parse_message(message.value or b"", limits=limits)
+        return Rejected(item.msg, "kafka_error", str(item.err))
+    if isinstance(item, ParsedMessage):
+        message, result = item.message, item.result
+    else:
+        message, result = item, parse_message(item.value or b"", limits=limits)
     if result.reason is not None:
         metrics.REJECTED.labels(result.reason.split(":", 1)[0]).inc()
         return Rejected(message, result.reason, result.detail)
@@ -167,6 +174,8 @@ def build_flow(
                 align_to=WINDOW_ALIGN,
                 min_support=config.monitor.min_support,
                 idle_windows=int(config.monitor.idle / config.window),
+                # A window still open in the windowing step may still reach support.
+                slack_windows=1 + math.ceil(config.allowed_lateness / config.window),
             )
         return state, state.offer(*keyed)
 
@@ -232,11 +241,6 @@ def production_flow(
     """
     settings = settings or get_settings()
     config = FlowConfig.from_settings(settings)
-    if stop_offsets is not None:
-        # A bounded run ends with EOF, which closes every window; until then partitions are read
-        # one batch at a time, far apart in event time, so system-time lateness would wrongly
-        # call most posts late. Let EOF decide instead.
-        config = replace(config, allowed_lateness=BOUNDED_RUN_LATENESS)
     kafka_config = settings.kafka_config()
     brokers = kafka_config["bootstrap.servers"].split(",")
     extra = {k: v for k, v in kafka_config.items() if k != "bootstrap.servers"}
@@ -248,6 +252,11 @@ def production_flow(
             settings.posts_topic,
             start_offsets=start_offsets,
             stop_offsets=stop_offsets,
+            # Partitions stay within half the allowed lateness of each other in event time; the
+            # other half absorbs the system time the windows' clock adds while posts are in flight.
+            max_lead=config.allowed_lateness / 2,
+            max_future=timedelta(seconds=settings.max_future_seconds),
+            limits=config.parse_limits,
         ),
         dead_letter_sink=KafkaSink(
             brokers,

@@ -48,7 +48,9 @@ def test_demo_lands_loads_dead_letters_and_alerts(
     # The generator's injected burst and collapse are found; no storm of alerts.
     assert ("hashtag", "dance", "spike") in found
     assert ("hashtag", "fyp", "drop") in found
-    assert alerts.height <= 8
+    # 10 is what this stream gives on one in-order partition, on the old code too; the old
+    # bound (8) counted on windows lost while 4 partitions ran apart in event time.
+    assert alerts.height <= 10
 
     # A second run is idempotent in the warehouse: the same seed yields the same post ids.
     get_settings.cache_clear()

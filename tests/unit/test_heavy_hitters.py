@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from socialpulse.heavy_hitters import HeavyHitterGate, shard_of
@@ -50,3 +51,31 @@ def test_watchlist_keywords_always_pass_and_idle_keys_are_evicted() -> None:
 def test_shards_are_stable_and_spread() -> None:
     assert shard_of("hashtag:dance", 64) == shard_of("hashtag:dance", 64)
     assert len({shard_of(f"hashtag:{i}", 64) for i in range(1000)}) == 64
+
+
+def _released(gate: HeavyHitterGate, offers: list[tuple[str, Observation]]) -> set[str]:
+    return {o.post_id for key, obs in offers for _, o in gate.offer(key, obs)}
+
+
+def test_the_same_posts_pass_whatever_the_interleaving_of_two_partitions() -> None:
+    # Window 0 has three posts, window 1 two, window 2 three: in order, 0 is admitted and the
+    # key then passes 1 and 2 whole.
+    partition_a = [_obs("a0", 0.1), _obs("a1", 0.2), _obs("a2", 1.1), _obs("a3", 2.1)]
+    partition_b = [_obs("b0", 0.9), _obs("b1", 1.9), _obs("b2", 2.2), _obs("b3", 2.3)]
+    in_order = sorted(partition_a + partition_b, key=lambda o: o.created_at)
+    # Partition b read up to two windows ahead of partition a: within the gate's slack.
+    skewed = [partition_b[1], partition_a[0], partition_b[2], partition_b[0], partition_a[1]]
+    skewed += [partition_a[2], partition_b[3], partition_a[3]]
+    expected = _released(_gate(), [("hashtag:x", o) for o in in_order])
+    assert expected == {o.post_id for o in in_order}
+    gate = replace(_gate(), slack_windows=2)
+    assert _released(gate, [("hashtag:x", o) for o in skewed]) == expected
+
+
+def test_a_window_below_support_stays_out_even_when_a_later_window_admits_the_key() -> None:
+    offers = [_obs("late-window", 0.5), *(_obs(f"p{i}", 1.1 + i / 10) for i in range(3))]
+    gate = _gate()
+    in_order = _released(gate, [("hashtag:x", o) for o in offers])
+    # The same posts, the one of window 0 arriving after window 1 admitted the key.
+    assert _released(_gate(), [("hashtag:x", o) for o in [*offers[1:], offers[0]]]) == in_order
+    assert in_order == {"p0", "p1", "p2"}

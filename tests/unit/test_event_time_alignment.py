@@ -1,0 +1,167 @@
+"""The posts source's event-time alignment and future-stamp check, on in-memory partitions."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from bytewax.connectors.kafka import KafkaSourceMessage
+from flow_samples import T0, post_bytes
+
+from streaming_flows.kafka_io import EventTimeAligner, ParsedMessage, _AlignedPartition
+
+
+class _ListPartition:
+    """Stands in for a Kafka partition: fixed batches, then end of data (or nothing, tailing)."""
+
+    def __init__(self, partition: int, batches: list[list[datetime]], tail: bool = False) -> None:
+        self._batches = [
+            [
+                KafkaSourceMessage(
+                    key=None,
+                    value=post_bytes(partition * 1000 + i, at, ["dance"]),
+                    topic="posts",
+                    partition=partition,
+                    offset=i,
+                )
+                for i, at in enumerate(batch, start=sum(len(b) for b in batches[:n]))
+            ]
+            for n, batch in enumerate(batches)
+        ]
+        self._tail = tail
+        self._offset = 0
+
+    def next_batch(self) -> list[Any]:
+        if not self._batches:
+            if self._tail:
+                return []
+            raise StopIteration
+        batch = self._batches.pop(0)
+        self._offset = batch[-1].offset + 1
+        return batch
+
+    def next_awake(self) -> None:
+        return None
+
+    def snapshot(self) -> int:
+        return self._offset
+
+    def close(self) -> None:
+        pass
+
+
+def _aligner(**overrides: Any) -> EventTimeAligner:
+    settings = {"max_lead": timedelta(minutes=1), "max_future": timedelta(minutes=1)} | overrides
+    return EventTimeAligner(**settings)
+
+
+def _minutes(first: int, last: int) -> list[datetime]:
+    return [T0 + timedelta(minutes=m) for m in range(first, last)]
+
+
+def _times(items: list[Any]) -> list[datetime]:
+    return [post.created_at for item in items for post in item.result.posts]
+
+
+def _drain(parts: dict[str, _AlignedPartition]) -> list[tuple[str, datetime]]:
+    """Round-robin like a worker, until every partition has ended."""
+    emitted, live = [], dict(parts)
+    while live:
+        for name, part in list(live.items()):
+            try:
+                emitted.extend((name, at) for at in _times(part.next_batch()))
+            except StopIteration:
+                del live[name]
+    return emitted
+
+
+def test_a_partition_ahead_is_held_within_the_lead_of_the_slowest() -> None:
+    aligner = _aligner()
+    # One batch each, as Kafka hands them out while catching up: an hour apart in event time.
+    parts = {
+        "fast": _AlignedPartition(_ListPartition(0, [_minutes(60, 120)]), "fast", aligner),
+        "slow": _AlignedPartition(
+            _ListPartition(1, [_minutes(0, 60), _minutes(60, 120)]), "slow", aligner
+        ),
+    }
+    emitted = _drain(parts)
+    assert sorted(at for _, at in emitted) == sorted(_minutes(60, 120) + _minutes(0, 120))
+    # What a window sees later is never more than the lead behind anything it saw before.
+    seen = T0
+    for _, at in emitted:
+        assert at >= seen - timedelta(minutes=1)
+        seen = max(seen, at)
+    # The fast partition waited for the slow one's first hour.
+    first_fast = next(i for i, (name, _) in enumerate(emitted) if name == "fast")
+    assert [at for _, at in emitted[:first_fast]] == _minutes(0, 60)
+
+
+def test_the_slowest_partition_always_goes_on_and_gaps_do_not_deadlock() -> None:
+    aligner = _aligner(max_lead=timedelta(0))
+    parts = {
+        "a": _AlignedPartition(_ListPartition(0, [_minutes(0, 3), _minutes(30, 33)]), "a", aligner),
+        "b": _AlignedPartition(
+            _ListPartition(1, [_minutes(10, 13), _minutes(40, 43)]), "b", aligner
+        ),
+    }
+    emitted = [at for _, at in _drain(parts)]
+    assert emitted == sorted(emitted)
+    assert len(emitted) == 12
+
+
+def test_an_idle_partition_does_not_hold_the_others() -> None:
+    aligner = _aligner(idle_after=timedelta(milliseconds=50))
+    quiet = _AlignedPartition(_ListPartition(0, [], tail=True), "quiet", aligner)
+    busy = _AlignedPartition(_ListPartition(1, [_minutes(0, 10)]), "busy", aligner)
+    assert quiet.next_batch() == []
+    # The quiet partition has read nothing yet: the busy one waits for it...
+    assert busy.next_batch() == []
+    time.sleep(0.06)
+    # ...until it has read nothing for `idle_after`.
+    assert quiet.next_batch() == []
+    assert _times(busy.next_batch()) == _minutes(0, 10)
+
+
+def test_the_snapshot_resumes_at_the_first_message_not_emitted() -> None:
+    aligner = _aligner()
+    fast = _AlignedPartition(_ListPartition(0, [_minutes(0, 10)]), "fast", aligner)
+    slow = _AlignedPartition(_ListPartition(1, [_minutes(0, 3)], tail=True), "slow", aligner)
+    assert fast.next_batch() == []  # the slow partition has not read yet
+    assert _times(slow.next_batch()) == _minutes(0, 2)  # up to the fast one's minute 0 + 1
+    # The slow partition's next post is minute 2: minutes 0 to 3 may go, 4 to 9 wait.
+    assert _times(fast.next_batch()) == _minutes(0, 4)
+    assert fast.snapshot() == 4
+    assert fast.next_awake() is not None  # held back: looks again shortly, not in a busy loop
+
+
+def test_a_post_stamped_far_ahead_is_rejected_and_does_not_move_event_time() -> None:
+    aligner = _aligner()
+    times = [*_minutes(0, 3), datetime(2099, 1, 1, tzinfo=T0.tzinfo), *_minutes(3, 5)]
+    part = _AlignedPartition(_ListPartition(0, [times]), "only", aligner)
+    items = part.next_batch()
+    assert [item.result.reason for item in items] == [None] * 3 + ["future_timestamp"] + [None] * 2
+    assert "2099-01-01T00:00:00Z" in items[3].result.detail
+    assert "SOCIALPULSE_MAX_FUTURE_SECONDS" in items[3].result.detail
+    assert isinstance(items[3], ParsedMessage) and items[3].message.offset == 3
+    assert aligner.watermark() == T0 + timedelta(minutes=4)
+
+
+def test_old_data_is_measured_from_the_wall_clock_and_data_ahead_of_it_from_itself() -> None:
+    now = T0 + timedelta(days=30)
+    aligner = _aligner(wall_clock=lambda: now)
+    assert aligner.future_limit(None) == now + timedelta(minutes=1)
+    ahead = now + timedelta(days=1)
+    assert aligner.future_limit(ahead) == ahead + timedelta(minutes=1)
+
+
+def test_a_partition_of_only_rejected_messages_does_not_hold_the_others() -> None:
+    aligner = _aligner()
+    garbage = _ListPartition(0, [], tail=True)
+    garbage._batches = [
+        [KafkaSourceMessage(key=None, value=b"{not json", topic="posts", partition=0, offset=0)]
+    ]
+    rejected = _AlignedPartition(garbage, "garbage", aligner)
+    busy = _AlignedPartition(_ListPartition(1, [_minutes(0, 10)]), "busy", aligner)
+    assert [item.result.reason for item in rejected.next_batch()] == ["not_json"]
+    assert _times(busy.next_batch()) == _minutes(0, 10)
