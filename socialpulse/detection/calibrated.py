@@ -42,7 +42,7 @@ class TailCalibration:
     (0.5, 0.0005)
     """
 
-    def __init__(self, floor: float = 0.05, decades: int = 4, per_decade: int = 30) -> None:
+    def __init__(self, floor: float = 0.05, decades: int = 8, per_decade: int = 30) -> None:
         self.floor = floor
         self.per_decade = per_decade
         self.bins = decades * per_decade + 2
