@@ -26,25 +26,39 @@ from river import base
 
 from socialpulse.detection.volume_detector import VolumeDetector
 
+# The mean absolute deviation of Gaussian noise in standard deviations (sqrt(2 / pi)).
+GAUSSIAN_MAD = math.sqrt(2.0 / math.pi)
+
 
 class TailCalibration:
-    """Online `P(S >= s)` of a non-negative surprise, from a log-spaced histogram of past ones.
+    """Online `P(S >= s)` of a non-negative surprise: the series' own past surprises, with a prior.
 
-    Bins are `per_decade` per factor of ten from `floor` to `floor * 10**decades`; values below the
-    floor share bin 0 and values above the top share the last bin. The tail estimate is smoothed
-    (`(tail + 0.5) / (n + 1)`), so a surprise beyond everything seen after n values scores
-    `1 - 0.5 / (n + 1)`: the score of a never-seen surprise grows with the evidence behind it.
+    Past surprises go into a log-spaced histogram (`per_decade` bins per factor of ten from
+    `floor` to `floor * 10**decades`; below the floor is bin 0, above the top the last bin). A
+    young series has few of them, so the estimate starts from a prior worth `prior_weight`
+    observations: the tail of Gaussian noise measured in mean absolute deviations (which are 0.8
+    standard deviations), `erfc(0.8 s / sqrt(2))`. The series' own tail takes over as it grows:
+    after n values, `(n_at_or_above + prior_weight * prior) / (n + prior_weight)`.
 
     >>> calibration = TailCalibration()
+    >>> round(calibration.tail(1.0), 3), round(calibration.tail(6.0), 6)  # the prior alone
+    (0.425, 2e-06)
     >>> for surprise in [0.5, 1.0, 1.5, 2.0] * 250:  # 1,000 ordinary surprises
     ...     calibration.update(surprise)
-    >>> round(calibration.tail(1.4), 3), round(calibration.tail(9.0), 4)
-    (0.5, 0.0005)
+    >>> round(calibration.tail(1.4), 3), round(calibration.tail(6.0), 6)
+    (0.493, 0.0)
     """
 
-    def __init__(self, floor: float = 0.05, decades: int = 8, per_decade: int = 30) -> None:
+    def __init__(
+        self,
+        floor: float = 0.05,
+        decades: int = 8,
+        per_decade: int = 30,
+        prior_weight: float = 30.0,
+    ) -> None:
         self.floor = floor
         self.per_decade = per_decade
+        self.prior_weight = prior_weight
         self.bins = decades * per_decade + 2
         # A Fenwick tree over the bins: counts below a bin in O(log bins), per value.
         self.tree = [0] * (self.bins + 1)
@@ -57,12 +71,14 @@ class TailCalibration:
         return index if index < self.bins else self.bins - 1
 
     def tail(self, surprise: float) -> float:
-        """The smoothed share of past surprises in `surprise`'s bin or above."""
+        """The share of past surprises in `surprise`'s bin or above, with the prior's weight."""
         below, index, tree = 0, self.bin(surprise), self.tree
         while index > 0:
             below += tree[index]
             index -= index & -index
-        return (self.seen - below + 0.5) / (self.seen + 1.0)
+        prior = math.erfc(surprise * GAUSSIAN_MAD / math.sqrt(2.0))
+        weight = self.prior_weight
+        return (self.seen - below + weight * prior) / (self.seen + weight)
 
     def update(self, surprise: float) -> None:
         index, tree, size = self.bin(surprise) + 1, self.tree, self.bins
@@ -83,8 +99,8 @@ class SurpriseDetector(base.AnomalyDetector):
         The score that starts a rest period; the threshold the product alarms at.
     rest
         Scores held at 0 after an alarm.
-    calibrate_after
-        Surprises collected before the score is given (0 until then).
+    prior_weight
+        How many observations the calibration's prior is worth (`TailCalibration`).
     transform, drops, warmup, slots_per_day, scales
         The underlying `VolumeDetector`'s (`identity` for values of any scale and sign; `log`
         for counts), whether drops are surprises too, and its warm-up, time-of-day slots and
@@ -105,7 +121,7 @@ class SurpriseDetector(base.AnomalyDetector):
     ...     model.learn_one(x)
     >>> alarms = [row for row, score in enumerate(scores) if score >= 0.995]
     >>> alarms, round(scores[1500], 4)
-    ([1500], 0.9996)
+    ([1500], 1.0)
     """
 
     def __init__(
@@ -114,7 +130,7 @@ class SurpriseDetector(base.AnomalyDetector):
         time_key: str = "timestamp",
         alarm: float = 0.995,
         rest: int = 100,
-        calibrate_after: int = 200,
+        prior_weight: float = 30.0,
         transform: str = "identity",
         drops: bool = True,
         warmup: int = 288,
@@ -127,7 +143,7 @@ class SurpriseDetector(base.AnomalyDetector):
         self.time_key = time_key
         self.alarm = alarm
         self.rest = rest
-        self.calibrate_after = calibrate_after
+        self.prior_weight = prior_weight
         self.transform = transform
         self.drops = drops
         self.warmup = warmup
@@ -143,7 +159,7 @@ class SurpriseDetector(base.AnomalyDetector):
             poisson=0.0 if transform == "identity" else 1.0,
             refractory=0,
         )
-        self._calibration = TailCalibration()
+        self._calibration = TailCalibration(prior_weight=prior_weight)
         self._unit = 0.0
         self._holding = 0
         # What score_one computed, for learn_one of the same x.
@@ -163,9 +179,7 @@ class SurpriseDetector(base.AnomalyDetector):
         self._core.score_one(value, at)
         self._scored = (value, at)
         self._surprise = self._core._surprise
-        ready = (
-            self._core.seen >= self._core.warmup and self._calibration.seen >= self.calibrate_after
-        )
+        ready = self._core.seen >= self._core.warmup
         self._score = 1.0 - self._calibration.tail(self._surprise) if ready else 0.0
         return self._score
 

@@ -37,7 +37,7 @@ def test_it_is_a_river_anomaly_detector_with_scores_in_0_1() -> None:
     detector = SurpriseDetector()
     assert isinstance(detector, base.AnomalyDetector)
     scores = _scores(detector, _series(3000, 1.0, seed=1, spike_at=2500))
-    assert all(0.0 <= score < 1.0 for score in scores)
+    assert all(0.0 <= score <= 1.0 for score in scores)
     assert scores[2500] >= detector.alarm
     # Calibrated: ordinary noise crosses the alarm level about once in 1 / (1 - alarm) values.
     noise_alarms = sum(score >= detector.alarm for row, score in enumerate(scores) if row != 2500)
@@ -79,10 +79,12 @@ def test_state_survives_pickling_mid_stream() -> None:
     assert _scores(resumed, points[600:]) == straight[600:]
 
 
-def test_tail_calibration_counts_surprises_at_or_above() -> None:
-    calibration = TailCalibration()
+def test_tail_calibration_counts_surprises_at_or_above_with_its_prior() -> None:
+    calibration = TailCalibration(prior_weight=10.0)
+    assert calibration.tail(0.0) == 1.0  # the prior alone: every surprise is at least 0
     for surprise in [0.1] * 90 + [5.0] * 10:
         calibration.update(surprise)
-    assert calibration.tail(5.0) == (10 + 0.5) / 101
-    assert calibration.tail(0.0) == (100 + 0.5) / 101
-    assert calibration.tail(500.0) == 0.5 / 101
+    prior = math.erfc(5.0 * math.sqrt(2 / math.pi) / math.sqrt(2))
+    assert calibration.tail(5.0) == (10 + 10 * prior) / 110
+    assert calibration.tail(0.0) == 1.0
+    assert calibration.tail(500.0) == 0.0  # beyond every past surprise and the prior's reach
