@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -24,6 +25,9 @@ BROKER_CHECK_SECONDS = 5.0
 # interrupted, which is still safe (the restart replays from the last snapshot into idempotent
 # sinks) but repeats work.
 STOP_DEADLINE_SECONDS = 8.0
+# After the interrupt: a process of a cluster can wait for its peers for ever; end it like a kill
+# (which recovery is built to survive) rather than overrun the supervisor's grace period.
+EXIT_GRACE_SECONDS = 1.5
 
 
 def stream(
@@ -122,14 +126,16 @@ def run_until_stopped(run: Callable[[], None], drain: bool) -> None:
             return
         name = signal.Signals(signum).name
         request_stop()
-        if not drain:
+        if drain:
+            log.info(
+                "%s: stopping after the next snapshot (at most %.0f s)", name, STOP_DEADLINE_SECONDS
+            )
+        else:
             log.info("%s: stopping (no recovery: nothing to snapshot)", name)
-            interrupt()
-            return
-        log.info(
-            "%s: stopping after the next snapshot (at most %.0f s)", name, STOP_DEADLINE_SECONDS
-        )
-        threading.Thread(target=_interrupt_when_stuck, args=(finished,), daemon=True).start()
+        deadline = time.monotonic() + (STOP_DEADLINE_SECONDS if drain else 0)
+        threading.Thread(
+            target=_interrupt_when_stuck, args=(finished, deadline), daemon=True
+        ).start()
 
     # Replaces whatever SIGTERM disposition we inherited (an ignored SIGTERM survives exec and
     # would make the flow unstoppable by a supervisor).
@@ -151,8 +157,8 @@ def run_until_stopped(run: Callable[[], None], drain: bool) -> None:
         log.info("stopped after committing a snapshot; a restart resumes exactly there")
 
 
-def _interrupt_when_stuck(finished: threading.Event) -> None:
-    """Interrupt the run after the deadline, or once this process has no partition left.
+def _interrupt_when_stuck(finished: threading.Event, deadline: float) -> None:
+    """Interrupt the run at `deadline`, or once this process has no partition left.
 
     Workers without a source partition (more workers than partitions) never end by themselves.
     The interrupt is a SIGINT to the main thread (which wakes it from a blocking call), turned
@@ -160,21 +166,26 @@ def _interrupt_when_stuck(finished: threading.Event) -> None:
     """
     from streaming_flows.shutdown import partitions_running
 
-    deadline = time.monotonic() + STOP_DEADLINE_SECONDS
     idle_since: float | None = None
     while not finished.wait(0.1):
         now = time.monotonic()
         if partitions_running() == 0:
             idle_since = idle_since or now
         if idle_since is not None and now - idle_since >= 1.0:
-            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
-            return
+            break
         if now >= deadline:
-            log.warning(
-                "the flow did not stop within %.0f s; interrupting it", STOP_DEADLINE_SECONDS
-            )
-            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
-            return
+            log.info("interrupting the flow; %d partition(s) still running", partitions_running())
+            break
+    else:
+        return
+    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+    if not finished.wait(EXIT_GRACE_SECONDS):
+        log.warning(
+            "the flow did not stop within %.1f s of the interrupt; exiting now (the restart "
+            "replays from the last committed snapshot)",
+            EXIT_GRACE_SECONDS,
+        )
+        os._exit(0)
 
 
 def _caused_by(error: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:

@@ -115,9 +115,8 @@ def test_sigterm_drains_snapshots_and_the_restart_resumes_after_what_was_landed(
 
     first = _start_stream(env, log)
     try:
-        assert wait_until(lambda: _landed(lake_dir).height > 0, 90, interval=0.2), (
-            log.read_text()[-3000:]
-        )
+        started = wait_until(lambda: _landed(lake_dir).height > 0, 90, interval=0.2)
+        assert started, log.read_text()[-3000:]
     finally:
         if first.poll() is None:
             _terminate(first, log)

@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 from socialpulse.batch.cleansing import cleanse
@@ -77,7 +78,7 @@ def test_replayed_batch_from_the_same_offset_replaces_instead_of_duplicating(
 def _land_in_batches(lake: Lake, records: list[dict], cuts: list[int]) -> None:
     """Land `records` as the stream would, cut into batches at the given indexes."""
     bounds = [0, *cuts, len(records)]
-    for start, end in zip(bounds, bounds[1:], strict=False):
+    for start, end in pairwise(bounds):
         write_landing_batch(lake, records[start:end], "socialpulse.posts", 3)
 
 
