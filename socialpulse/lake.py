@@ -10,6 +10,7 @@ same rows: no replay can shrink, drop or duplicate what an earlier run landed.
 
 from __future__ import annotations
 
+import io
 import posixpath
 import uuid
 from collections import defaultdict
@@ -72,6 +73,11 @@ class Lake:
         else:
             pq.write_table(table, path, filesystem=self.fs, compression="zstd")
 
+    def read_table(self, path: str) -> pa.Table:
+        """One object, fetched in one request: landing objects are rewritten while the stream
+        runs, and a reader that opened the file twice (footer, then pages) could mix versions."""
+        return pq.read_table(io.BytesIO(self.fs.cat_file(path)))
+
     def list_files(self, zone: str, dataset: str = "") -> list[str]:
         base = self.path(zone, dataset) if dataset else self.path(zone)
         if not self.fs.exists(base):
@@ -79,7 +85,7 @@ class Lake:
         return sorted(p for p in self.fs.find(base) if p.endswith(".parquet"))
 
     def read(self, paths: Iterable[str]) -> pl.DataFrame:
-        frames = [pl.from_arrow(pq.read_table(p, filesystem=self.fs)) for p in paths]
+        frames = [pl.from_arrow(self.read_table(p)) for p in paths]
         return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
 
@@ -138,7 +144,7 @@ def write_landing_batch(
 
 def _read_if_exists(lake: Lake, path: str) -> pa.Table | None:
     try:
-        return pq.read_table(path, filesystem=lake.fs)
+        return lake.read_table(path)
     except FileNotFoundError:
         return None
 
