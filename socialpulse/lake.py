@@ -1,15 +1,16 @@
 """The lake: one filesystem layer over a local directory or `s3://bucket/prefix`.
 
 Zones are `landing/` (what the stream received, enriched), `cleansed/`, `analytics/` and
-`alerts/`, partitioned as `dt=YYYY-MM-DD/hour=HH/`. Object names are deterministic: derived from
-the Kafka topic, partition and the first offset of the batch. After a crash the stream resumes
-each partition at the offset of its last snapshot, which is where the interrupted batch began, so
-the replayed batch rewrites the same objects instead of adding duplicates (even when it ends at a
-different offset than the lost one).
+`alerts/`, partitioned as `dt=YYYY-MM-DD/hour=HH/`. A landing object's identity is a fixed block
+of offsets of one Kafka partition (and the event hour of its posts), named
+`<topic>-p<partition>-o<first>-<last>.parquet`. Landing merges into the object what it already
+holds, so however a replay after a crash cuts its batches, it rewrites the same objects with the
+same rows: no replay can shrink, drop or duplicate what an earlier run landed.
 """
 
 from __future__ import annotations
 
+import io
 import posixpath
 import uuid
 from collections import defaultdict
@@ -74,6 +75,11 @@ class Lake:
         else:
             pq.write_table(table, path, filesystem=self.fs, compression="zstd")
 
+    def read_table(self, path: str) -> pa.Table:
+        """One object, fetched in one request: landing objects are rewritten while the stream
+        runs, and a reader that opened the file twice (footer, then pages) could mix versions."""
+        return pq.read_table(io.BytesIO(self.fs.cat_file(path)))
+
     def list_files(self, zone: str, dataset: str = "") -> list[str]:
         base = self.path(zone, dataset) if dataset else self.path(zone)
         if not self.fs.exists(base):
@@ -81,7 +87,7 @@ class Lake:
         return sorted(p for p in self.fs.find(base) if p.endswith(".parquet"))
 
     def read(self, paths: Iterable[str]) -> pl.DataFrame:
-        frames = [pl.from_arrow(pq.read_table(p, filesystem=self.fs)) for p in paths]
+        frames = [pl.from_arrow(self.read_table(p)) for p in paths]
         return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 
 
@@ -95,32 +101,66 @@ def hour_partition(ts: datetime) -> str:
     return f"dt={ts:%Y-%m-%d}/hour={ts:%H}"
 
 
-def batch_object_name(topic: str, partition: int, first_offset: int) -> str:
-    """Deterministic name of a landed batch: a batch starting at the same offset, same object."""
-    return f"{topic}-p{partition:04d}-o{first_offset:012d}.parquet"
+# Kafka offsets per landing object. A constant, not a setting: objects are identified by their
+# block, so every run must cut the same blocks whatever its batch sizes and flush timings.
+LANDING_BLOCK_OFFSETS = 5000
+
+
+def offset_block(offset: int) -> tuple[int, int]:
+    """First and last offset of the landing block that holds `offset`."""
+    first = offset - offset % LANDING_BLOCK_OFFSETS
+    return first, first + LANDING_BLOCK_OFFSETS - 1
+
+
+def batch_object_name(topic: str, partition: int, first_offset: int, last_offset: int) -> str:
+    """Name of the landing object for one block of offsets of one Kafka partition."""
+    return f"{topic}-p{partition:04d}-o{first_offset:012d}-{last_offset:012d}.parquet"
 
 
 def write_landing_batch(
     lake: Lake, records: list[dict[str, Any]], topic: str, kafka_partition: int
 ) -> list[str]:
-    """Land one batch of enriched post records from one Kafka partition, split by event hour.
+    """Land enriched post records of one Kafka partition: one object per event hour and block.
 
-    Each hour's slice is named after the first offset of the whole batch, so the same batch
-    written twice (after a crash and replay) produces the same objects.
+    Each object is written as the union of what it held and the new records (a row is identified
+    by its Kafka offset and post id; the first landing of a row is kept), ordered by offset. So
+    the object's rows depend only on which offsets of its block have been landed, not on how
+    batches were cut; writing a batch again, or a differently cut part of it, changes nothing.
     """
-    if not records:
-        return []
-    name = batch_object_name(topic, kafka_partition, min(r["kafka_offset"] for r in records))
-    by_hour: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
     for record in records:
-        by_hour[hour_partition(record["created_at"])].append(record)
+        block, _ = offset_block(record["kafka_offset"])
+        groups[(hour_partition(record["created_at"]), block)].append(record)
     written = []
-    for partition, rows in sorted(by_hour.items()):
-        table = pa.Table.from_pylist(rows, schema=LANDING_ARROW_SCHEMA)
+    for (partition, block), rows in sorted(groups.items()):
+        name = batch_object_name(topic, kafka_partition, *offset_block(block))
         path = lake.path("landing", partition, name)
-        lake.write_table(path, table)
+        table = pa.Table.from_pylist(rows, schema=LANDING_ARROW_SCHEMA)
+        landed = _read_if_exists(lake, path)
+        if landed is not None:
+            table = _union_of_rows(landed, table)
+        lake.write_table(path, table.sort_by("kafka_offset"))
         written.append(path)
     return written
+
+
+def _read_if_exists(lake: Lake, path: str) -> pa.Table | None:
+    try:
+        return lake.read_table(path)
+    except FileNotFoundError:
+        return None
+
+
+def _union_of_rows(landed: pa.Table, new: pa.Table) -> pa.Table:
+    """`landed` plus the rows of `new` whose (offset, id) it does not hold yet."""
+    held = set(zip(landed["kafka_offset"].to_pylist(), landed["id"].to_pylist(), strict=True))
+    keep = [
+        (offset, post_id) not in held
+        for offset, post_id in zip(
+            new["kafka_offset"].to_pylist(), new["id"].to_pylist(), strict=True
+        )
+    ]
+    return pa.concat_tables([landed, new.filter(pa.array(keep))], promote_options="permissive")
 
 
 def landing_day(path: str) -> str:

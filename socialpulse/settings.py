@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -116,6 +116,13 @@ class Settings(BaseSettings):
         None, description="Bytewax recovery database directory. Default: <state_dir>/recovery."
     )
 
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Level of the stream's log records (DEBUG, INFO, WARNING, ERROR)."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log line format: text for people, json for log collectors."
+    )
+
     sentiment_model: Path | None = Field(
         None,
         description="Directory of a `sentiment train` model for the stream; default: the fast "
@@ -157,6 +164,11 @@ class Settings(BaseSettings):
         "postgresql://postgres@127.0.0.1:5432/socialpulse",
         description="Postgres that `services up` checks (and the integration tests use).",
     )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @property
     def resolved_lake_url(self) -> str:

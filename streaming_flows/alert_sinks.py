@@ -7,12 +7,14 @@ deduplicate on, and are ignored by the outbox, which already holds them.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
 from bytewax.outputs import DynamicSink, StatelessSinkPartition
-from confluent_kafka import Producer
+from confluent_kafka import KafkaError, Producer
 
 from socialpulse.alerts import (
     ALERT_ARROW_SCHEMA,
@@ -25,6 +27,12 @@ from socialpulse.alerts import (
 )
 from socialpulse.lake import Lake
 from socialpulse.settings import Settings
+from streaming_flows.shutdown import StreamStopped, stop_requested
+
+log = logging.getLogger(__name__)
+
+# How long a batch of alerts waits for the broker between two log lines saying so.
+ALERT_WAIT_REPORT_SECONDS = 30.0
 
 
 def alert_object_path(lake: Lake, alert: Alert) -> str:
@@ -53,22 +61,100 @@ class LakeAlertSink(DynamicSink[Alert]):
 
 
 class _KafkaAlertPartition(StatelessSinkPartition[Alert]):
-    def __init__(self, config: dict[str, str], topic: str) -> None:
-        self._producer = Producer({**config, "enable.idempotence": True, "linger.ms": 5})
+    """Publishes each batch and waits until Kafka has acknowledged every alert in it.
+
+    The epoch does not move on before that, so a crash never loses an alert. A broker outage only
+    delays the batch: the producer never expires a message, failed deliveries are sent again, and
+    the wait is logged every `report_seconds` until the broker answers.
+    """
+
+    def __init__(
+        self,
+        config: dict[str, str],
+        topic: str,
+        report_seconds: float = ALERT_WAIT_REPORT_SECONDS,
+    ) -> None:
+        self._producer = Producer(
+            {
+                **config,
+                "enable.idempotence": True,
+                "linger.ms": 5,
+                "message.timeout.ms": 0,  # never expire: an outage delays alerts, never drops them
+                "logger": log,
+            }
+        )
         self._topic = topic
+        self._bootstrap = config["bootstrap.servers"]
+        self._report_seconds = report_seconds
+        self._failed: list[tuple[Alert, KafkaError]] = []
 
     def write_batch(self, items: list[Alert]) -> None:
         for alert in items:
-            self._producer.produce(self._topic, key=alert.alert_id.encode(), value=alert.to_json())
-        # Alerts are few and urgent: deliver each batch before the epoch moves on.
-        remaining = self._producer.flush(30)
-        if remaining:
-            raise RuntimeError(
-                f"{remaining} alert(s) not acknowledged by Kafka topic {self._topic} within 30 s"
-            )
+            self._produce(alert)
+        started = time.monotonic()
+        next_report = started + self._report_seconds
+        while True:
+            # Short slices, so a stop request is noticed within a second.
+            remaining = self._producer.flush(1.0)
+            retry = self._take_retriable_failures()
+            if remaining == 0 and not retry:
+                return
+            if stop_requested():
+                raise StreamStopped(
+                    f"stopping with {remaining + len(retry)} alert(s) not yet acknowledged by "
+                    f"Kafka topic {self._topic}; the restart sends them again"
+                )
+            if time.monotonic() >= next_report:
+                log.warning(
+                    "%d alert(s) wait for Kafka topic %s (%s) since %.0f s; retrying until the "
+                    "broker answers",
+                    remaining + len(retry),
+                    self._topic,
+                    self._bootstrap,
+                    time.monotonic() - started,
+                )
+                next_report += self._report_seconds
+            for alert in retry:
+                self._produce(alert)
+
+    def _produce(self, alert: Alert) -> None:
+        def delivered(error: KafkaError | None, _message: object) -> None:
+            if error is not None:
+                self._failed.append((alert, error))
+
+        while True:
+            try:
+                self._producer.produce(
+                    self._topic,
+                    key=alert.alert_id.encode(),
+                    value=alert.to_json(),
+                    on_delivery=delivered,
+                )
+                return
+            except BufferError:  # local queue full while the broker is away: let it drain
+                self._producer.poll(1)
+
+    def _take_retriable_failures(self) -> list[Alert]:
+        failed, self._failed = self._failed, []
+        retry = []
+        for alert, error in failed:
+            if error.retriable() or error.code() == KafkaError._MSG_TIMED_OUT:
+                retry.append(alert)
+            else:
+                # Sending it again cannot succeed; the alert is still in the lake's alerts/ zone.
+                log.error(
+                    "alert %s was refused by Kafka topic %s: %s", alert.alert_id, self._topic, error
+                )
+        return retry
 
     def close(self) -> None:
-        self._producer.flush(30)
+        remaining = self._producer.flush(30)
+        if remaining:
+            log.error(
+                "%d alert(s) not acknowledged by Kafka topic %s when the stream closed",
+                remaining,
+                self._topic,
+            )
 
 
 class KafkaAlertSink(DynamicSink[Alert]):

@@ -8,6 +8,7 @@ runs more than `max_lead` of event time ahead of the slowest active one.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -17,9 +18,12 @@ from typing import Any
 
 from bytewax.connectors.kafka import KafkaSinkMessage, KafkaSource, KafkaSourceMessage
 from bytewax.inputs import StatefulSourcePartition
-from confluent_kafka import OFFSET_BEGINNING
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
 from socialpulse.adapters import DEFAULT_LIMITS, ParseLimits, ParseResult, parse_message
+from streaming_flows.shutdown import DrainingPartition
+
+log = logging.getLogger(__name__)
 
 # How often a held-back partition looks again whether it may go on.
 PAUSED_POLL = timedelta(milliseconds=10)
@@ -265,6 +269,11 @@ class PostsKafkaSource(KafkaSource):
     It emits `ParsedMessage`s (and consumer errors as they come). The partitions this process
     reads share one `EventTimeAligner` (see there): none runs more than `max_lead` of event time
     ahead of the slowest, and posts stamped more than `max_future` ahead are rejected.
+
+    A resumed offset the partition no longer holds (beyond its end: the topic was recreated or the
+    broker lost it; before its start: retention deleted it) is logged as a WARNING and the
+    partition restarts from its earliest offset, like Kafka's `auto.offset.reset=earliest`.
+    Every partition stops reading on `streaming_flows.shutdown.request_stop`.
     """
 
     def __init__(
@@ -294,15 +303,99 @@ class PostsKafkaSource(KafkaSource):
         self._start_offsets = dict(start_offsets or {})
         self._aligner = EventTimeAligner(max_lead=max_lead, max_future=max_future)
         self._limits = limits
+        self._kafka_config = dict(kafka_config)
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any):
-        index = int(for_part.split("-", 1)[0])
+        index_text, topic = for_part.split("-", 1)
+        index = int(index_text)
         if resume_state is None:
             resume_state = self._start_offsets.get(index)
+        if resume_state is not None and resume_state >= 0:
+            resume_state = offset_held_by_partition(self._kafka_config, topic, index, resume_state)
+            log.info("topic %s partition %d resumes at offset %d", topic, index, resume_state)
         partition = super().build_part(step_id, for_part, resume_state)
         if self._stop_offsets is not None:
             partition = _BoundedPartition(partition, self._stop_offsets.get(index, -1))
-        return _AlignedPartition(partition, for_part, self._aligner, self._limits)
+        # Draining stays outermost: once a stop is requested it ends the partition.
+        aligned = _AlignedPartition(partition, for_part, self._aligner, self._limits)
+        return DrainingPartition(aligned, for_part)
+
+
+def offset_held_by_partition(
+    kafka_config: Mapping[str, str], topic: str, partition: int, offset: int, timeout: float = 10
+) -> int:
+    """`offset` if the partition can resume there, else its earliest offset (with a WARNING).
+
+    Resuming beyond a partition's end would wait silently for offsets the topic may never reach
+    again (a recreated topic starts at 0); resuming before its start would make the client jump to
+    the end. Either way the earliest offset still held loses nothing that can still be read.
+    """
+    consumer = Consumer(
+        {
+            **kafka_config,
+            "group.id": "socialpulse-offset-check",
+            "enable.auto.commit": "false",
+            "enable.partition.eof": "true",
+        }
+    )
+    try:
+        low, high = consumer.get_watermark_offsets(
+            TopicPartition(topic, partition), timeout=timeout
+        )
+        if low <= offset <= high:
+            return offset
+        if offset > high:
+            end = _partition_end(consumer, topic, partition, low, high, timeout)
+            if offset <= end:
+                return offset
+            problem = f"beyond its end (offset {end})"
+        else:
+            problem = f"before its earliest offset {low} (deleted by retention)"
+    except KafkaException as error:
+        log.warning(
+            "could not check offset %d of topic %s partition %d against the broker (%s); "
+            "resuming there unchecked",
+            offset,
+            topic,
+            partition,
+            error,
+        )
+        return offset
+    finally:
+        consumer.close()
+    log.warning(
+        "topic %s partition %d: the recovery snapshot resumes at offset %d, %s; the topic was "
+        "recreated, emptied or truncated. Restarting this partition from its earliest offset %d",
+        topic,
+        partition,
+        offset,
+        problem,
+        low,
+    )
+    return low
+
+
+def _partition_end(
+    consumer: Consumer, topic: str, partition: int, low: int, high: int, timeout: float
+) -> int:
+    """The offset after the partition's last message.
+
+    Some brokers (the local Tansu) report the start of the last record batch + 1 as the high
+    watermark, so the true end is found by reading that last batch up to end of partition.
+    """
+    if high <= low:
+        return high
+    consumer.assign([TopicPartition(topic, partition, high - 1)])
+    end = high
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in consumer.consume(500, 0.5):
+            error = message.error()
+            if error is not None and error.code() == KafkaError._PARTITION_EOF:
+                return max(end, message.offset())
+            if error is None:
+                end = max(end, message.offset() + 1)
+    return end
 
 
 def dead_letter_message(

@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 import typer
 
+from socialpulse.logging_setup import configure_logging
 from socialpulse.redaction import redact
-from socialpulse.settings import get_settings
+from socialpulse.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+# A broker that does not answer a metadata request within this long at start is a wrong address
+# or a stopped broker: say so once instead of retrying for ever.
+BROKER_CHECK_SECONDS = 5.0
+# SIGTERM: the flow ends itself after its next snapshot (one epoch, 5 s); past this deadline it is
+# interrupted, which is still safe (the restart replays from the last snapshot into idempotent
+# sinks) but repeats work.
+STOP_DEADLINE_SECONDS = 8.0
+# After the interrupt: a process of a cluster can wait for its peers for ever; end it like a kill
+# (which recovery is built to survive) rather than overrun the supervisor's grace period.
+EXIT_GRACE_SECONDS = 1.5
 
 
 def stream(
@@ -31,12 +51,17 @@ def stream(
 
     Killed and restarted with the same recovery directory, it resumes from the last snapshot:
     Kafka offsets, open windows and detector state, so nothing is lost and nothing the user sees
-    is duplicated.
+    is duplicated. SIGTERM (or Ctrl-C) stops reading, waits for the next snapshot and exits 0.
     """
     from streaming_flows.pulse import production_flow
     from streaming_flows.runner import RunOptions, run_flow
 
     settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    problem = broker_problem(settings)
+    if problem is not None:
+        log.error(problem)
+        raise typer.Exit(2)
     options = RunOptions(
         workers_per_process=workers,
         process_id=process_id,
@@ -44,17 +69,133 @@ def stream(
         recovery_dir=None if no_recovery else (recovery_dir or settings.resolved_recovery_dir),
         recovery_partitions=recovery_partitions,
     )
-    typer.echo(
-        f"streaming {settings.posts_topic} from {settings.kafka_bootstrap} with {workers} "
-        f"worker(s); lake {redact(settings.resolved_lake_url)}; recovery "
-        f"{options.recovery_dir or 'off'}"
+    log.info(
+        "streaming %s from %s with %d worker(s); lake %s; recovery %s",
+        settings.posts_topic,
+        settings.kafka_bootstrap,
+        workers,
+        redact(settings.resolved_lake_url),
+        options.recovery_dir or "off",
     )
     flow = production_flow(settings)
-    # A SIGTERM ignored by whatever started us (an inherited SIG_IGN survives exec) would make the
-    # flow unstoppable by a supervisor; stopping at any moment is safe, the recovery snapshot and
-    # deterministic lake objects make the restart lose and duplicate nothing.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    run_flow(flow, options)
+    run_until_stopped(lambda: run_flow(flow, options), drain=options.recovery_dir is not None)
+
+
+def broker_problem(settings: Settings, timeout: float = BROKER_CHECK_SECONDS) -> str | None:
+    """None if the broker answers a metadata request in time, else one line saying what to do."""
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AdminClient
+
+    # log_level 0: the client's own connection errors would repeat what the one line says.
+    admin = AdminClient({**settings.kafka_config(), "log_level": 0})
+    try:
+        admin.list_topics(timeout=timeout)
+    except KafkaException as error:
+        reason = error.args[0].str() if error.args else str(error)
+        return (
+            f"cannot reach the Kafka broker at {settings.kafka_bootstrap} "
+            f"(SOCIALPULSE_KAFKA_BOOTSTRAP) within {timeout:.0f} s: {reason}. Start it "
+            "(`socialpulse services up`) or point SOCIALPULSE_KAFKA_BOOTSTRAP at a running broker."
+        )
+    return None
+
+
+def run_until_stopped(run: Callable[[], None], drain: bool) -> None:
+    """Run the flow; on SIGTERM or SIGINT stop it cleanly and return (exit code 0).
+
+    With `drain` (recovery on) the source partitions stop reading and end the run after the next
+    snapshot has been committed (see `streaming_flows.shutdown`); a watchdog interrupts the run
+    if that has not happened within `STOP_DEADLINE_SECONDS`. Without recovery there is nothing
+    to commit, so the run is interrupted at once. A second signal interrupts at once too.
+    """
+    from bytewax.errors import BytewaxRuntimeError
+
+    from streaming_flows.shutdown import StreamStopped, request_stop, stop_requested
+
+    finished = threading.Event()
+    interrupted = threading.Event()
+
+    def interrupt() -> None:
+        # Only once: a later signal must not break the orderly exit that follows.
+        if not interrupted.is_set():
+            interrupted.set()
+            raise KeyboardInterrupt
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if stop_requested():
+            interrupt()
+            return
+        name = signal.Signals(signum).name
+        request_stop()
+        if drain:
+            log.info(
+                "%s: stopping after the next snapshot (at most %.0f s)", name, STOP_DEADLINE_SECONDS
+            )
+        else:
+            log.info("%s: stopping (no recovery: nothing to snapshot)", name)
+        deadline = time.monotonic() + (STOP_DEADLINE_SECONDS if drain else 0)
+        threading.Thread(
+            target=_interrupt_when_stuck, args=(finished, deadline), daemon=True
+        ).start()
+
+    # Replaces whatever SIGTERM disposition we inherited (an ignored SIGTERM survives exec and
+    # would make the flow unstoppable by a supervisor).
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        run()
+    except (KeyboardInterrupt, BytewaxRuntimeError) as error:
+        if not stop_requested() or not _caused_by(error, (KeyboardInterrupt, StreamStopped)):
+            raise
+        log.warning(
+            "stopped before the last epoch was committed; the restart replays from the previous "
+            "snapshot (the lake objects and alert ids are the same, so nothing is duplicated)"
+        )
+        return
+    finally:
+        finished.set()
+    if stop_requested():
+        log.info("stopped after committing a snapshot; a restart resumes exactly there")
+
+
+def _interrupt_when_stuck(finished: threading.Event, deadline: float) -> None:
+    """Interrupt the run at `deadline`, or once this process has no partition left.
+
+    Workers without a source partition (more workers than partitions) never end by themselves.
+    The interrupt is a SIGINT to the main thread (which wakes it from a blocking call), turned
+    into `KeyboardInterrupt` by the handler.
+    """
+    from streaming_flows.shutdown import partitions_running
+
+    idle_since: float | None = None
+    while not finished.wait(0.1):
+        now = time.monotonic()
+        if partitions_running() == 0:
+            idle_since = idle_since or now
+        if idle_since is not None and now - idle_since >= 1.0:
+            break
+        if now >= deadline:
+            log.info("interrupting the flow; %d partition(s) still running", partitions_running())
+            break
+    else:
+        return
+    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+    if not finished.wait(EXIT_GRACE_SECONDS):
+        log.warning(
+            "the flow did not stop within %.1f s of the interrupt; exiting now (the restart "
+            "replays from the last committed snapshot)",
+            EXIT_GRACE_SECONDS,
+        )
+        os._exit(0)
+
+
+def _caused_by(error: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, kinds):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def register(app: typer.Typer) -> None:

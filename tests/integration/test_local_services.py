@@ -64,7 +64,9 @@ def test_lake_on_s3_writes_deterministic_objects(s3_settings: Settings) -> None:
     for _ in range(2):  # a replay rewrites the same object
         write_landing_batch(lake, records, "socialpulse.posts", 1)
     files = landing_files(lake, "2026-05-01")
-    assert [f.rsplit("/", 1)[1] for f in files] == ["socialpulse.posts-p0001-o000000000010.parquet"]
+    assert [f.rsplit("/", 1)[1] for f in files] == [
+        "socialpulse.posts-p0001-o000000000000-000000004999.parquet"
+    ]
     assert lake.read(files)["id"].sort().to_list() == ["s3-0", "s3-1", "s3-2"]
 
 
