@@ -175,7 +175,7 @@ def test_a_resumed_offset_beyond_the_topic_end_restarts_the_partition_from_earli
     deadline = time.monotonic() + 20
     while len(read) < 15 and time.monotonic() < deadline:
         read.extend(beyond.next_batch())
-    assert [m.value for m in read] == [f"m{i}".encode() for i in range(15)]
+    assert [item.message.value for item in read] == [f"m{i}".encode() for i in range(15)]
     for partition in (at_end, beyond):
         partition.close()
 
