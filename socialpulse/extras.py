@@ -22,7 +22,9 @@ def require(module: str, distribution: str, extra: str, purpose: str) -> ModuleT
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as error:
-        # Only the optional package itself missing means the extra; anything else is a real bug.
-        if error.name is None or error.name.split(".")[0] != module.split(".")[0]:
+        # Only the optional package itself (or a parent) missing means the extra; a module that
+        # it fails to import is a broken install, reported as it is.
+        missing = error.name or ""
+        if not (module == missing or module.startswith(f"{missing}.")):
             raise
         raise MissingExtraError(missing_extra_message(distribution, extra, purpose)) from error
