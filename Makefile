@@ -26,6 +26,7 @@ demo: install
 # services they need (broker, S3, Postgres) and stop at the end what they started.
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/deptry .  # every distribution the shipped code imports is declared in pyproject.toml
 	bash deployment/scripts/ensure-chromium.sh  # Debian's chromium, for the dashboard browser test
 	$(BIN)/python -m pytest -m "not isolated" $(PYTEST_ARGS)
 	$(BIN)/python -m pytest -m isolated $(PYTEST_ARGS)

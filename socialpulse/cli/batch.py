@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from socialpulse.cli.checks import parse_days
 from socialpulse.redaction import redact
 from socialpulse.settings import get_settings
 
@@ -16,6 +17,7 @@ def batch(
         None,
         "--day",
         "-d",
+        callback=parse_days,
         help="A YYYY-MM-DD day to (re)build; repeat it. Default: every landed day.",
     ),
     baselines: bool = typer.Option(True, help="Recompute keyword_baselines afterwards."),

@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from socialpulse.cli.checks import share
 from socialpulse.redaction import redact
 from socialpulse.settings import get_settings
 
@@ -13,7 +14,7 @@ console = Console()
 
 
 def demo(
-    posts: int = typer.Option(3000, help="How many synthetic posts to generate."),
+    posts: int = typer.Option(3000, min=1, help="How many synthetic posts to generate."),
     malformed_rate: float = typer.Option(
         0.02, help="Share of deliberately malformed records (they go to the dead-letter topic)."
     ),
@@ -21,6 +22,8 @@ def demo(
 ) -> None:
     """Generate posts, push them through Kafka and the dataflow, land and load them, summarise."""
     from socialpulse.demo import run_demo
+
+    share(malformed_rate, "--malformed-rate")
 
     summary = run_demo(
         get_settings(),

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from socialpulse.cli.checks import positive, share, writable_output
 from socialpulse.settings import Settings, get_settings
 
 console = Console(stderr=True)
@@ -51,9 +52,10 @@ def open_target(target: str) -> Iterator[tuple[Callable[[bytes, bytes | None], N
 def generate(
     to: str = typer.Option("-", help="kafka://host:port/topic, a .ndjson file, or - for stdout."),
     shape: str = typer.Option("tiktok", help="tiktok (pushshift), twitter (v2) or canonical."),
-    count: int = typer.Option(1000, help="Messages to produce (malformed included)."),
+    count: int = typer.Option(1000, min=1, help="Messages to produce (malformed included)."),
     duration: float | None = typer.Option(
-        None, help="Stop after this many seconds of event time, if before --count."
+        None,
+        help="Stop after this many seconds of event time, if before --count.",
     ),
     rate: float = typer.Option(60.0, help="Posts per minute at the daily peak."),
     realtime: bool = typer.Option(False, help="Pace sending so event time follows the clock."),
@@ -67,7 +69,20 @@ def generate(
 ) -> None:
     """Produce a seeded synthetic stream with injected, labelled events."""
     from socialpulse.generator import GeneratorConfig, generate_messages
-    from socialpulse.generator.synthetic import write_ground_truth
+    from socialpulse.generator.synthetic import SHAPES, write_ground_truth
+
+    if shape not in SHAPES:
+        raise typer.BadParameter(
+            f"expected one of {', '.join(SHAPES)}; got {shape!r}", param_hint="--shape"
+        )
+    share(malformed_rate, "--malformed-rate")
+    positive(rate, "--rate")
+    if duration is not None:
+        positive(duration, "--duration")
+    if ground_truth is not None:
+        writable_output(ground_truth, "--ground-truth")
+    if not to.startswith("kafka://") and to != "-":
+        writable_output(Path(to), "--to")
 
     now = datetime.now(UTC).replace(microsecond=0)
     config = GeneratorConfig(
@@ -112,10 +127,10 @@ def generate(
 
 def replay(
     file: Path = typer.Argument(
-        ..., exists=True, help="An .ndjson, .ndjson.gz or .ndjson.zst dump."
+        ..., exists=True, dir_okay=False, help="An .ndjson, .ndjson.gz or .ndjson.zst dump."
     ),
     to: str = typer.Option("kafka://", help="kafka://host:port/topic (defaults from settings)."),
-    speed: float = typer.Option(0.0, help="Times real time; 0 sends as fast as possible."),
+    speed: float = typer.Option(0.0, min=0, help="Times real time; 0 sends as fast as possible."),
     send_rejected: bool = typer.Option(
         False, help="Also send lines that do not parse (to exercise the dead-letter topic)."
     ),

@@ -6,6 +6,8 @@ import importlib
 
 import typer
 
+from socialpulse import __version__
+
 app = typer.Typer(
     name="socialpulse",
     help="Real-time social media monitoring: generate, stream, detect, load and report.",
@@ -29,6 +31,21 @@ COMMAND_MODULES = (
 
 for _module in COMMAND_MODULES:
     importlib.import_module(_module).register(app)
+
+
+def _print_version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"socialpulse {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    """Options before the command; --version acts through its callback."""
 
 
 if __name__ == "__main__":

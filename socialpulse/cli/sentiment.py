@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import polars as pl
 import typer
+
+from socialpulse.cli.checks import writable_output
 
 sentiment_app = typer.Typer(
     help="Score every line of --input: label (negative, neutral, positive) and score in [-1, 1], "
@@ -15,11 +18,43 @@ sentiment_app = typer.Typer(
 )
 
 
+def read_text_lines(path: Path) -> tuple[list[str], list[int]]:
+    """One text per line of a UTF-8 file (a BOM ignored), and the numbers of the lines that are
+    not UTF-8: those come back empty, so every line still has its row."""
+    data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+    # Split on newlines only: splitlines() would also split on form feeds and other separators.
+    raw_lines = data.split(b"\n")
+    if raw_lines[-1] == b"":
+        raw_lines.pop()  # the newline that ends the file does not start another text
+    lines: list[str] = []
+    undecodable: list[int] = []
+    for number, raw in enumerate(raw_lines, start=1):
+        try:
+            lines.append(raw.removesuffix(b"\r").decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append("")
+            undecodable.append(number)
+    return lines, undecodable
+
+
+def report_undecodable(path: Path, numbers: list[int], shown: int = 10) -> None:
+    if not numbers:
+        return
+    listed = ", ".join(str(n) for n in numbers[:shown])
+    more = f" and {len(numbers) - shown} more" if len(numbers) > shown else ""
+    typer.echo(f"{path}: line(s) {listed}{more} are not valid UTF-8; scored as empty", err=True)
+
+
 @sentiment_app.callback(invoke_without_command=True)
 def sentiment(
     ctx: typer.Context,
     input_path: Path | None = typer.Option(
-        None, "--input", "-i", exists=True, help="UTF-8 text file, one text per line."
+        None,
+        "--input",
+        "-i",
+        exists=True,
+        dir_okay=False,
+        help="UTF-8 text file, one text per line.",
     ),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="CSV with text, label and score."
@@ -40,12 +75,19 @@ def sentiment(
             "give both --input TEXTS.txt and --output OUT.csv (or use `sentiment train`)"
         )
     from socialpulse.sentiment import load_stream_scorer
+    from socialpulse.sentiment.scorers import MODEL_ENV
 
-    score = load_stream_scorer(model)
-    # splitlines() would also split on form feeds and other separators inside a line.
-    lines = [line.rstrip("\r") for line in input_path.read_text(encoding="utf-8").split("\n")]
-    if lines and lines[-1] == "":
-        lines.pop()  # the newline that ends the file does not start another text
+    writable_output(output, "--output")
+    try:
+        score = load_stream_scorer(model)
+    # An artifact that is not ours can fail to unpickle in many ways; all mean a wrong path.
+    except Exception as error:
+        raise typer.BadParameter(
+            f"cannot load the sentiment model: {error}",
+            param_hint="--model" if model else f"${MODEL_ENV}",
+        ) from error
+    lines, undecodable = read_text_lines(input_path)
+    report_undecodable(input_path, undecodable)
     batch = getattr(score, "score_batch", None)
     results = batch(lines) if batch else [score(line) for line in lines]
     pl.DataFrame(

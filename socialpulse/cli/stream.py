@@ -42,7 +42,9 @@ def stream(
     recovery_dir: Path | None = typer.Option(
         None, help="Recovery database directory (default: SOCIALPULSE_RECOVERY_DIR)."
     ),
-    no_recovery: bool = typer.Option(False, help="Run without recovery snapshots."),
+    no_recovery: bool = typer.Option(
+        False, "--no-recovery", help="Run without recovery snapshots."
+    ),
     recovery_partitions: int = typer.Option(
         1, help="Partitions created in a new recovery directory."
     ),

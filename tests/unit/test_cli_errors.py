@@ -1,0 +1,200 @@
+"""What a user can get wrong on the command line ends in one clear message and a non-zero exit,
+never a traceback (DESIGN.md, runtime contracts)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner, Result
+
+from socialpulse import __version__
+from socialpulse.cli import detect as detect_cli
+from socialpulse.cli.main import app
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+def said(result: Result) -> str:
+    """The output with rich's panel borders and line wrapping taken out."""
+    text = result.output
+    for border in "│╭╮╰╯─":
+        text = text.replace(border, " ")
+    return " ".join(text.split())
+
+
+def assert_usage_error(result: Result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in said(result), said(result)
+
+
+@pytest.fixture
+def series(tmp_path: Path) -> Path:
+    path = tmp_path / "series.csv"
+    path.write_text("timestamp,value\n2015-02-26 21:40:00,3\n2015-02-26 21:45:00,4\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("content", "fragments"),
+    [
+        (
+            "timestamp,value\n2015-02-26 21:40:00,3\nyesterday,4\n",
+            ("line 3: cannot read timestamp 'yesterday'", "ISO 8601"),
+        ),
+        ("timestamp,value\n2015-02-26 21:40:00,many\n", ("line 2: cannot read value 'many'",)),
+        ("", ("is empty; expected a header timestamp,value",)),
+        ("time,count\nx,1\n", ("lacks column(s) timestamp, value",)),
+        ("timestamp,value\n2015-02-26 21:40:00,3,extra,fields\n", ("is not a readable CSV",)),
+    ],
+    ids=["bad-timestamp", "bad-value", "empty", "missing-columns", "ragged"],
+)
+def test_detect_names_what_is_wrong_in_the_input(
+    tmp_path: Path, content: str, fragments: tuple[str, ...]
+) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(content)
+    result = run("detect", str(source), "-o", str(tmp_path / "out.csv"))
+    assert_usage_error(result, "INPUT_CSV", *fragments)
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_detect_rejects_a_folder_as_input(tmp_path: Path) -> None:
+    result = run("detect", str(tmp_path), "-o", str(tmp_path / "out.csv"))
+    assert_usage_error(result, "is a directory")
+
+
+def test_detect_checks_the_output_folder_before_reading(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")  # would fail too, but only after the output is checked
+    result = run("detect", str(empty), "-o", str(tmp_path / "missing" / "out.csv"))
+    assert_usage_error(result, "--output", f"folder {tmp_path / 'missing'} does not exist")
+
+
+def test_detect_reports_progress_on_long_inputs(
+    tmp_path: Path, series: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(detect_cli, "PROGRESS_ROWS", 2)
+    stamps = [f"2015-02-26 {hour:02d}:00:00" for hour in range(5)]
+    source = tmp_path / "five.csv"
+    pl.DataFrame({"timestamp": stamps, "value": [1, 2, 3, 4, 5]}).write_csv(source)
+    result = run("detect", str(source), "-o", str(tmp_path / "out.csv"))
+    assert result.exit_code == 0, result.output
+    assert "scored 2 of 5 rows (40%)" in result.output
+    assert "scored 4 of 5 rows (80%)" in result.output
+    assert "scored 6" not in result.output
+
+
+def test_sentiment_scores_undecodable_lines_as_empty_and_names_them(tmp_path: Path) -> None:
+    source = tmp_path / "texts.txt"
+    source.write_bytes(
+        b"\xef\xbb\xbfI love this\n" + b"caf\xe9 latin-1\n" + b"awful, never again\r\n\xff\n"
+    )
+    output = tmp_path / "out.csv"
+    result = run("sentiment", "-i", str(source), "-o", str(output))
+    assert result.exit_code == 0, result.output
+    assert f"{source}: line(s) 2, 4 are not valid UTF-8; scored as empty" in said(result)
+    scored = pl.read_csv(output)
+    assert scored["text"].fill_null("").to_list() == ["I love this", "", "awful, never again", ""]
+    assert scored["label"].to_list() == ["positive", "neutral", "negative", "neutral"]
+
+
+def test_sentiment_rejects_a_folder_and_a_missing_output_folder(tmp_path: Path) -> None:
+    assert_usage_error(
+        run("sentiment", "-i", str(tmp_path), "-o", str(tmp_path / "o.csv")), "is a directory"
+    )
+    source = tmp_path / "texts.txt"
+    source.write_text("hello\n")
+    result = run("sentiment", "-i", str(source), "-o", str(tmp_path / "no" / "o.csv"))
+    assert_usage_error(result, "--output", "does not exist")
+
+
+def test_sentiment_explains_a_wrong_model_path(tmp_path: Path) -> None:
+    source = tmp_path / "texts.txt"
+    source.write_text("hello\n")
+    out = str(tmp_path / "o.csv")
+    missing = tmp_path / "no-model"
+    result = run("sentiment", "-i", str(source), "-o", out, "--model", str(missing))
+    assert_usage_error(result, "--model", f"no sentiment model at {missing}")
+    not_a_model = tmp_path / "model.joblib"
+    not_a_model.write_text("not a pickle")
+    result = run("sentiment", "-i", str(source), "-o", out, "--model", str(not_a_model))
+    assert_usage_error(result, "--model", "cannot load the sentiment model")
+    result = run(
+        "sentiment", "-i", str(source), "-o", out, env={"SOCIALPULSE_SENTIMENT_MODEL": str(missing)}
+    )
+    assert_usage_error(result, "$SOCIALPULSE_SENTIMENT_MODEL", "no sentiment model")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (("--shape", "instagram"), ("--shape", "expected one of tiktok, twitter, canonical")),
+        (("--malformed-rate", "1.5"), ("--malformed-rate", "up to (not including) 1", "1.5")),
+        (("--malformed-rate", "lots"), ("--malformed-rate", "valid number")),
+        (("--count", "-5"), ("--count", "greater than or equal to 1")),
+        (("--rate", "0"), ("--rate", "above 0")),
+        (("--duration", "-1"), ("--duration", "above 0")),
+    ],
+    ids=["shape", "malformed-rate", "malformed-rate-text", "count", "rate", "duration"],
+)
+def test_generate_rejects_bad_options(
+    tmp_path: Path, args: tuple[str, ...], fragments: tuple[str, ...]
+) -> None:
+    target = tmp_path / "posts.ndjson"
+    assert_usage_error(run("generate", "--to", str(target), *args), *fragments)
+    assert not target.exists()
+
+
+def test_generate_checks_its_output_folders(tmp_path: Path) -> None:
+    missing = tmp_path / "missing"
+    result = run("generate", "--to", str(missing / "posts.ndjson"), "--count", "3")
+    assert_usage_error(result, "--to", f"folder {missing} does not exist")
+    result = run("generate", "--count", "3", "--ground-truth", str(missing / "truth.csv"))
+    assert_usage_error(result, "--ground-truth", "does not exist")
+
+
+def test_replay_rejects_a_folder(tmp_path: Path) -> None:
+    assert_usage_error(run("replay", str(tmp_path), "--to", "-"), "is a directory")
+
+
+@pytest.mark.parametrize("day", ["2026-13-01", "yesterday", "20260105", "2026-1-5"])
+def test_batch_rejects_a_day_that_is_not_a_date(day: str) -> None:
+    assert_usage_error(run("batch", "--day", "2026-01-05", "--day", day), f"'{day}' is not a day")
+
+
+def test_demo_rejects_bad_sizes() -> None:
+    assert_usage_error(run("demo", "--posts", "0"), "--posts", "greater than or equal to 1")
+    assert_usage_error(run("demo", "--malformed-rate", "1"), "--malformed-rate")
+
+
+def test_version_and_python_dash_m(tmp_path: Path) -> None:
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output.strip() == f"socialpulse {__version__}"
+    module = subprocess.run(
+        [sys.executable, "-m", "socialpulse", "--version"],
+        cwd=tmp_path,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert module.returncode == 0, module.stderr
+    assert module.stdout.strip() == f"socialpulse {__version__}"
+
+
+def test_stream_offers_no_recovery_once() -> None:
+    result = run("stream", "--help")
+    assert result.exit_code == 0
+    assert "--no-recovery" in result.output
+    assert "--no-no-recovery" not in result.output
