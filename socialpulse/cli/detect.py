@@ -1,17 +1,20 @@
-"""`socialpulse detect INPUT.csv --output OUTPUT.csv`: the stream's detector over one series."""
+"""`socialpulse detect INPUT.csv --output OUTPUT.csv`: the calibrated detector over one series."""
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import typer
 
 from socialpulse.cli.checks import writable_output
+
+if TYPE_CHECKING:
+    from socialpulse.detection import SurpriseDetector
 
 # Long inputs report progress this often (NAB's longest series has about 16,000 rows).
 PROGRESS_ROWS = 100_000
@@ -93,14 +96,16 @@ def parse_timestamps(frame: pl.DataFrame, source: Path) -> list[datetime | None]
 
 
 def score_rows(
-    score_one: Callable, learn_one: Callable, values: list[float], times: list[datetime | None]
+    detector: SurpriseDetector, values: list[float], times: list[datetime | None]
 ) -> list[float]:
     """Score, then learn, each row; counts with a rate on stderr every PROGRESS_ROWS rows."""
     scores: list[float] = []
+    score_one, learn_one = detector.score_one, detector.learn_one
     total, began = len(values), time.perf_counter()
     for value, at in zip(values, times, strict=True):
-        scores.append(score_one(value, at).score)
-        learn_one(value, at)
+        x = {"value": value, "timestamp": at}
+        scores.append(score_one(x))
+        learn_one(x)
         if len(scores) % PROGRESS_ROWS == 0:
             rate = len(scores) / max(time.perf_counter() - began, 1e-9)
             print(
@@ -117,71 +122,60 @@ def detect(
         ..., exists=True, dir_okay=False, help="CSV with columns timestamp,value."
     ),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the scored CSV."),
-    transform: str = typer.Option("log", help="log (relative changes) or sqrt (small counts)."),
+    alarm: float = typer.Option(
+        0.995, help="Score that starts a rest period: the level to alert at, on any series."
+    ),
+    rest: int = typer.Option(100, help="Rows held at 0 after an alarm (0: off)."),
+    transform: str = typer.Option(
+        "identity", help="identity (any values), log (relative changes of counts) or sqrt."
+    ),
     scales: str = typer.Option("0.3,0.1", help="Fading factors of the smoothed residuals."),
-    level_alpha: float = typer.Option(0.003, help="Fading factor of the level."),
     slots_per_day: int = typer.Option(24, help="Time-of-day slots of the profile (0: none)."),
-    season_alpha: float = typer.Option(0.02, help="Fading factor of each time-of-day slot."),
-    spread_alpha: float = typer.Option(0.0005, help="Fading factor of the robust spreads."),
-    clip: float = typer.Option(5.0, help="Values are learned clipped to this many spreads."),
-    min_spread: float = typer.Option(0.05, help="Floor of the spreads, on the transformed scale."),
-    poisson: float = typer.Option(1.0, help="Weight of the Poisson noise floor (0: none)."),
-    half: float = typer.Option(3.0, help="Surprise (in spreads) that scores 0.5."),
     warmup: int = typer.Option(288, help="Rows learned before anything is scored."),
-    drops: bool = typer.Option(False, "--drops/--no-drops", help="Score falls, not only rises."),
-    alarm: float = typer.Option(0.6, help="Score that starts a refractory period."),
-    refractory: int = typer.Option(288, help="Rows held at 0 after an alarm (0: off)."),
-    shift_after: int = typer.Option(36, help="Rows beyond the clip that re-base the level."),
-    slots_per_week: int = typer.Option(
-        0, help="Slots of the week blended with the time-of-day profile (0: none)."
+    drops: bool = typer.Option(True, "--drops/--no-drops", help="Score falls, not only rises."),
+    prior_weight: float = typer.Option(
+        30.0, help="Observations the calibration's Gaussian-noise prior is worth."
     ),
-    week_blend: float = typer.Option(2.0, help="Weeks at which a week slot weighs half."),
-    peak_factor: float = typer.Option(
-        1.3, help="An alarm needs this times the median daily peak surprise (0: off)."
-    ),
-    peak_rows: int = typer.Option(288, help="Rows of one period (a day) of --peak-factor."),
-    peak_periods: int = typer.Option(14, help="Periods whose peaks --peak-factor takes."),
 ) -> None:
     """Score every row from the rows before it and itself only (streaming semantics).
 
-    OUTPUT has INPUT's rows in the same order plus `anomaly_score` in [0, 1].
-
-    The defaults suit five-minute counts (NAB realTweets); see docs/detection.md.
+    OUTPUT has INPUT's rows in the same order plus `anomaly_score` in [0, 1]: one minus the
+    calibrated tail probability of the row's surprise, so one threshold (e.g. 0.995) means the
+    same on every series. See docs/detection.md.
     """
-    from socialpulse.detection import VolumeDetector
+    from socialpulse.detection import SurpriseDetector
+    from socialpulse.detection.volume_detector import TRANSFORMS
 
     writable_output(output, "--output")
-    if transform not in ("log", "sqrt"):
+    if transform not in TRANSFORMS:
         raise typer.BadParameter(
-            f"expected log or sqrt, got {transform!r}", param_hint="--transform"
+            f"expected one of {', '.join(sorted(TRANSFORMS))}, got {transform!r}",
+            param_hint="--transform",
         )
-    detector = VolumeDetector(
+    if not 0.0 < alarm < 1.0:
+        raise typer.BadParameter(f"expected a score in (0, 1), got {alarm}", param_hint="--alarm")
+    for name, number in (
+        ("--rest", rest),
+        ("--warmup", warmup),
+        ("--slots-per-day", slots_per_day),
+    ):
+        if number < 0:
+            raise typer.BadParameter(f"expected 0 or more, got {number}", param_hint=name)
+    detector = SurpriseDetector(
+        alarm=alarm,
+        rest=rest,
         transform=transform,
         scales=parse_scales(scales),
-        level_alpha=level_alpha,
         slots_per_day=slots_per_day,
-        season_alpha=season_alpha,
-        spread_alpha=spread_alpha,
-        clip=clip,
-        min_spread=min_spread,
-        poisson=poisson,
-        half=half,
         warmup=warmup,
         drops=drops,
-        alarm=alarm,
-        refractory=refractory,
-        shift_after=shift_after,
-        slots_per_week=slots_per_week,
-        week_blend=week_blend,
-        peak_factor=peak_factor,
-        peak_rows=peak_rows,
-        peak_periods=peak_periods,
+        prior_weight=prior_weight,
     )
     frame = read_series(input_csv)
     times = parse_timestamps(frame, input_csv)
     values = parse_values(frame, input_csv)
     began = time.perf_counter()
-    scores = score_rows(detector.score_one, detector.learn_one, values, times)
+    scores = score_rows(detector, values, times)
     seconds = time.perf_counter() - began
     frame.with_columns(pl.Series("anomaly_score", scores)).write_csv(output)
     rate = len(values) / seconds if seconds > 0 else float("inf")
