@@ -24,7 +24,7 @@ from typing import Any
 
 from river import base
 
-from socialpulse.detection.volume_detector import VolumeDetector
+from socialpulse.detection.volume_detector import Verdict, VolumeDetector
 
 # The mean absolute deviation of Gaussian noise in standard deviations (sqrt(2 / pi)).
 GAUSSIAN_MAD = math.sqrt(2.0 / math.pi)
@@ -166,6 +166,7 @@ class SurpriseDetector(base.AnomalyDetector):
         self._scored: tuple[float, datetime | None] | None = None
         self._surprise = 0.0
         self._score = 0.0
+        self._verdict = Verdict(0.0, 0.0, 0.0, 0.0)
 
     def _unpack(self, x: dict[str, Any]) -> tuple[float, datetime | None]:
         value = float(x[self.value_key])
@@ -176,7 +177,7 @@ class SurpriseDetector(base.AnomalyDetector):
         return (value / self._unit if self._unit else value), x.get(self.time_key)
 
     def _evaluate(self, value: float, at: datetime | None) -> float:
-        self._core.score_one(value, at)
+        self._verdict = self._core.score_one(value, at)
         self._scored = (value, at)
         self._surprise = self._core._surprise
         ready = self._core.seen >= self._core.warmup
@@ -187,6 +188,12 @@ class SurpriseDetector(base.AnomalyDetector):
         value, at = self._unpack(x)
         score = self._evaluate(value, at)
         return 0.0 if self._holding > 0 else score
+
+    def verdict_one(self, x: dict[str, Any]) -> Verdict:
+        """`score_one`, with the expected value and its band in the series' own units."""
+        score = self.score_one(x)
+        unit, core = self._unit or 1.0, self._verdict
+        return Verdict(score, core.expected * unit, core.low * unit, core.high * unit)
 
     def learn_one(self, x: dict[str, Any]) -> None:
         value, at = self._unpack(x)

@@ -88,3 +88,14 @@ def test_tail_calibration_counts_surprises_at_or_above_with_its_prior() -> None:
     assert calibration.tail(5.0) == (10 + 10 * prior) / 110
     assert calibration.tail(0.0) == 1.0
     assert calibration.tail(500.0) == 0.0  # beyond every past surprise and the prior's reach
+
+
+def test_verdicts_carry_the_expected_value_and_band_in_the_series_units() -> None:
+    detector = SurpriseDetector()
+    points = _series(1000, 1000.0, seed=6, spike_at=900)
+    for x in points[:900]:
+        detector.learn_one(x)
+    verdict = detector.verdict_one(points[900])
+    assert verdict.score >= detector.alarm
+    assert verdict.low < verdict.expected < verdict.high < points[900]["value"]
+    assert 7_000 < verdict.expected < 13_000  # 10 units of 1,000, give or take the daily swing
