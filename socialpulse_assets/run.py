@@ -56,7 +56,10 @@ class BatchStepFailed(RuntimeError):
 def _raise_on_failure(result: ExecuteInProcessResult, what: str) -> None:
     if result.success:
         return
-    failure = result.get_step_failure_events()[0]
+    failures = result.get_step_failure_events()
+    if not failures:  # the run failed outside any step (e.g. while starting)
+        raise BatchStepFailed(what, "(none)", "the run failed before its steps", result.run_id)
+    failure = failures[0]
     error = failure.step_failure_data.error
     # The user's exception is the cause of Dagster's wrapper; its first line ("module.Class:
     # message") says what went wrong.
