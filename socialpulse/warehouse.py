@@ -2,6 +2,11 @@
 
 Both dialects are reached through one small class. Loads are upserts by key, or a replace of one
 partition (delete where + insert) in one transaction, so re-running a load never duplicates rows.
+
+Postgres text cannot hold the NUL character (U+0000): a single one made COPY fail for the whole
+load, on every rerun. Every load therefore replaces NUL in string values (lists included) with
+U+FFFD, the Unicode replacement character, in both dialects, so DuckDB and Postgres hold the
+same rows.
 """
 
 from __future__ import annotations
@@ -32,6 +37,64 @@ _SQL_TYPES = {
         pl.Date: "DATE",
     },
 }
+
+
+# What a string that Postgres cannot store becomes, in every dialect (see the module docstring).
+NUL = "\x00"
+NUL_REPLACEMENT = "\ufffd"
+
+# Postgres type OIDs (pg_type) of the column types this module creates, for query results whose
+# values alone do not say their type (a column of NULLs or of empty arrays).
+_POSTGRES_OID_TYPES: dict[int, pl.DataType] = {
+    16: pl.Boolean(),
+    20: pl.Int64(),
+    21: pl.Int32(),
+    23: pl.Int32(),
+    25: pl.String(),
+    700: pl.Float64(),
+    701: pl.Float64(),
+    1043: pl.String(),
+    1082: pl.Date(),
+    1114: pl.Datetime("us"),
+    1184: pl.Datetime("us", "UTC"),
+    1000: pl.List(pl.Boolean()),
+    1005: pl.List(pl.Int32()),
+    1007: pl.List(pl.Int32()),
+    1009: pl.List(pl.String()),
+    1015: pl.List(pl.String()),
+    1016: pl.List(pl.Int64()),
+    1022: pl.List(pl.Float64()),
+}
+
+
+def _holds_no_type(dtype: pl.DataType) -> bool:
+    return dtype == pl.Null or (isinstance(dtype, pl.List) and _holds_no_type(dtype.inner))
+
+
+def typed_rows(rows: list[tuple[Any, ...]], names: list[str], oids: list[int]) -> pl.DataFrame:
+    """Query rows as a frame; columns whose values give no type take it from Postgres."""
+    frame = pl.DataFrame(rows, schema=names, orient="row")
+    casts = [
+        pl.col(name).cast(_POSTGRES_OID_TYPES[oid])
+        for name, oid in zip(names, oids, strict=True)
+        if _holds_no_type(frame.schema[name]) and oid in _POSTGRES_OID_TYPES
+    ]
+    return frame.with_columns(casts) if casts else frame
+
+
+def without_nul(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with NUL replaced by U+FFFD in every string and list-of-string column."""
+    replaced = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            replaced.append(pl.col(name).str.replace_all(NUL, NUL_REPLACEMENT, literal=True))
+        elif isinstance(dtype, pl.List) and dtype.inner == pl.String:
+            replaced.append(
+                pl.col(name).list.eval(
+                    pl.element().str.replace_all(NUL, NUL_REPLACEMENT, literal=True)
+                )
+            )
+    return frame.with_columns(replaced) if replaced else frame
 
 
 def sql_type(dtype: pl.DataType, dialect: str) -> str:
@@ -138,7 +201,8 @@ class Warehouse:
         with self._pg, self._pg.cursor() as cursor:
             cursor.execute(sql.replace("?", "%s"), tuple(parameters))
             names = [d.name for d in cursor.description]
-            return pl.DataFrame(cursor.fetchall(), schema=names, orient="row")
+            oids = [d.type_code for d in cursor.description]
+            return typed_rows(cursor.fetchall(), names, oids)
 
     def ensure_table(self, table: str, schema: pl.Schema, key: Sequence[str]) -> None:
         """Create the table, or add the columns a newer release loads (never drops any)."""
@@ -153,7 +217,7 @@ class Warehouse:
 
     def upsert(self, table: str, frame: pl.DataFrame, key: Sequence[str]) -> int:
         """Insert or update `frame` into `table` by `key`; creates the table on first load."""
-        frame = frame.unique(subset=list(key), keep="last", maintain_order=True)
+        frame = without_nul(frame).unique(subset=list(key), keep="last", maintain_order=True)
         self.ensure_table(table, frame.schema, key)
         if frame.is_empty():
             return 0
@@ -169,6 +233,7 @@ class Warehouse:
         key: Sequence[str] = (),
     ) -> int:
         """Delete the rows matching `where` and insert `frame`, in one transaction."""
+        frame = without_nul(frame)
         self.ensure_table(table, frame.schema, key)
         quoted = ", ".join(f'"{c}"' for c in frame.columns)
         insert = f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM _staging"

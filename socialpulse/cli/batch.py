@@ -25,10 +25,11 @@ def batch(
     """Parse the lake into the warehouse, then trending, sentiment summary and baselines.
 
     The runs are recorded in the Dagster instance under <state_dir>/dagster (or DAGSTER_HOME), so
-    `make dagster` shows them. Re-running a day replaces it; nothing is duplicated.
+    `make dagster` shows them. Re-running a day replaces it; nothing is duplicated. A failed step
+    ends the command with one line and exit code 1; its traceback is in the run's log.
     """
     from socialpulse.lake import Lake, landed_days
-    from socialpulse_assets.run import materialise_days
+    from socialpulse_assets.run import BatchStepFailed, materialise_days
 
     settings = get_settings()
     days = day or landed_days(Lake.from_settings(settings))
@@ -38,12 +39,31 @@ def batch(
             "`socialpulse demo` or the stream first"
         )
         raise typer.Exit(1)
-    summary = materialise_days(
-        settings, days, baselines=baselines, say=lambda line: console.print(f"[dim]…[/dim] {line}")
-    )
+    try:
+        summary = materialise_days(
+            settings,
+            days,
+            baselines=baselines,
+            say=lambda line: console.print(f"[dim]…[/dim] {line}"),
+        )
+    except BatchStepFailed as failure:
+        # One line, not a traceback: Typer's pretty printer took minutes over Dagster's frames.
+        console.print(
+            f"[red]batch failed[/red] in {failure.what}: step {failure.step}: {failure.cause}. "
+            "Fix or move aside the input it names, then rerun `socialpulse batch`; the "
+            f"traceback is in run {failure.run_id} (`make dagster`).",
+            markup=True,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1) from None
     console.print(
-        f"built {len(summary.days)} day(s) into {redact(settings.resolved_warehouse_url)}"
-        + (f"; skipped {', '.join(summary.skipped)}" if summary.skipped else "")
+        f"built {len(summary.days)} day(s) into {redact(settings.resolved_warehouse_url)}; "
+        f"kept days {summary.kept_days}; skipped "
+        f"{summary.skipped_duplicates} repeated deliveries and "
+        f"{summary.skipped_out_of_range} rows dated outside them"
+        + (f" ({', '.join(summary.skipped)})" if summary.skipped else ""),
+        soft_wrap=True,
     )
 
 

@@ -14,7 +14,8 @@ from dagster import (
 
 from socialpulse.alerts import ALERT_ARROW_SCHEMA
 from socialpulse.batch.cleansing import TABLE_KEYS, cleanse, refresh_dimensions
-from socialpulse.lake import landing_files, utc_day_bounds
+from socialpulse.batch.skipped import day_range, out_of_range
+from socialpulse.lake import landing_day, landing_files, utc_day_bounds
 from socialpulse_assets.metadata import table_metadata
 from socialpulse_assets.partitions import daily
 from socialpulse_assets.resources import LakeResource, WarehouseResource
@@ -62,17 +63,38 @@ def cleansed_tables(
 
     Facts (posts, post_challenges) are upserted by key; the dimensions are then recomputed from
     the warehouse for every key the day touched, so re-running a day never duplicates or
-    double-counts anything.
+    double-counts anything. The posts' metadata counts what was not loaded: repeated deliveries
+    of this day, and the lake's rows on days outside the partitions (which no run loads).
     """
     day = context.partition_key
     the_lake = lake.lake()
-    files = landing_files(the_lake, day)
+    landing = landing_files(the_lake)
+    files = [path for path in landing if landing_day(path) == day]
+    kept_days = daily.get_partition_keys()
+    skipped = out_of_range(the_lake, landing, set(kept_days))
+    if skipped.rows or skipped.unreadable_files:
+        context.log.warning(
+            f"{skipped.rows} landed rows on days outside {day_range(kept_days)} are not loaded "
+            f"({', '.join(skipped.rows_by_day) or 'row counts unreadable'}): set "
+            "SOCIALPULSE_BATCH_START earlier to load older days; later ones are clock errors"
+        )
+    skipped_metadata = {
+        "kept_days": day_range(kept_days),
+        "skipped_out_of_range": skipped.rows,
+        "out_of_range_days": MetadataValue.json(skipped.rows_by_day),
+        "out_of_range_unreadable_files": MetadataValue.json(skipped.unreadable_files),
+    }
     context.log.info(f"{len(files)} landing files for {day}")
     if not files:
         for table in TABLE_KEYS:
-            yield MaterializeResult(asset_key=table, metadata={"row_count": 0, "landing_files": 0})
+            extra = skipped_metadata if table == "posts" else {}
+            yield MaterializeResult(
+                asset_key=table, metadata={"row_count": 0, "landing_files": 0, **extra}
+            )
         return
-    tables = cleanse(the_lake.read(files))
+    landed = the_lake.read(files)
+    tables = cleanse(landed)
+    skipped_metadata["skipped_duplicates"] = landed.height - tables["posts"].height
     for table, frame in tables.items():
         the_lake.write_table(the_lake.path(cleansed_path(table, day)), frame.to_arrow())
     with warehouse.connect() as db:
@@ -88,6 +110,7 @@ def cleansed_tables(
                 **table_metadata(frame),
                 "warehouse_rows": totals[table],
                 "landing_files": len(files),
+                **(skipped_metadata if table == "posts" else {}),
             },
         )
 

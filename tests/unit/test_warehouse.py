@@ -3,7 +3,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from socialpulse.warehouse import Warehouse, create_table_sql, sql_type, upsert_sql
+from socialpulse.warehouse import Warehouse, create_table_sql, sql_type, typed_rows, upsert_sql
 
 
 def test_sql_types_per_dialect() -> None:
@@ -65,3 +65,24 @@ def test_a_newer_column_is_added_to_an_existing_table(tmp_path) -> None:
         )
         rows = db.query("SELECT id, keywords FROM posts ORDER BY id")
     assert rows["keywords"].to_list() == [None, ["acme"]]
+
+
+def test_nul_becomes_the_replacement_character_in_every_dialects_load(tmp_path) -> None:
+    # Postgres text cannot hold NUL, so DuckDB gets the same stand-in and both hold equal rows.
+    frame = pl.DataFrame(
+        {"id": ["a\x00", "b"], "text": ["x\x00y", None], "tags": [["t\x00", None], None]}
+    )
+    with Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}") as warehouse:
+        warehouse.upsert("posts", frame, key=["id"])
+        warehouse.replace_where("posts_copy", frame, "id IS NOT NULL", [])
+        for table in ("posts", "posts_copy"):
+            assert warehouse.query(f"SELECT id, text, tags FROM {table} ORDER BY id").rows() == [
+                ("a\ufffd", "x\ufffdy", ["t\ufffd", None]),
+                ("b", None, None),
+            ]
+
+
+def test_query_rows_without_values_take_their_type_from_postgres() -> None:
+    # 25 text, 1009 text[], 20 bigint: what Postgres reports for these columns.
+    frame = typed_rows([(None, [], None), (None, [], 1)], ["t", "tags", "n"], [25, 1009, 20])
+    assert frame.schema == pl.Schema({"t": pl.String, "tags": pl.List(pl.String), "n": pl.Int64})
