@@ -87,14 +87,11 @@ def flow_config(generator: GeneratorConfig, detector_factory: Callable[[], Any])
     )
 
 
-def run_seed(
-    seed: int, hours: float, detector_factory: Callable[[], Any], posts_per_minute: float = 60.0
-) -> SeedRun:
+def run_seed(seed: int, hours: float, detector_factory: Callable[[], Any]) -> SeedRun:
     generator = GeneratorConfig(
         count=sys.maxsize,  # the duration ends the stream
         seed=seed,
         duration=timedelta(hours=hours),
-        posts_per_minute=posts_per_minute,
     )
     produced = 0
 
