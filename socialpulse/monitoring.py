@@ -47,6 +47,9 @@ class MonitorConfig:
     max_gap_windows: int = 24 * 60
     # (key, window start) -> (posts per minute centre, spread) from `keyword_baselines`, if any.
     baselines: Callable[[str, datetime], tuple[float, float] | None] | None = None
+    # Builds each key's detector (`score_one(value, at) -> Verdict`, `learn_one(value, at)`);
+    # benchmarks/stream_events swaps it to compare detectors through the same flow.
+    detector_factory: Callable[[], Any] = build_detector
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MonitorConfig:
@@ -98,7 +101,7 @@ class KeyMonitor:
         if self.detector is None:
             if kind != "keyword" and stats.posts < self.config.min_support:
                 return [], DISCARD
-            self.detector = build_detector()
+            self.detector = self.config.detector_factory()
         self._fill_silent_windows(start)
         alerts = self._score_and_learn(key, start, end, stats)
         self.last_window_end = end
