@@ -13,7 +13,8 @@ app = typer.Typer(
     help="Real-time social media monitoring: generate, stream, detect, load and report.",
     no_args_is_help=True,
     add_completion=False,
-    pretty_exceptions_show_locals=False,
+    # Plain tracebacks for the unexpected: rich's printer took minutes over Dagster's frames.
+    pretty_exceptions_enable=False,
 )
 
 # Each module defines `register(app)`; adding a command is one line here and one file beside it.
