@@ -21,7 +21,7 @@ from typing import Any
 
 from socialpulse import metrics
 from socialpulse.alerts import Alert, Cooldown, alert_id_for
-from socialpulse.detection import Verdict, build_detector
+from socialpulse.detection import STREAM_ALARM, Verdict, build_detector, resume_detector
 from socialpulse.settings import Settings
 from socialpulse.windows import WindowStats, split_key
 
@@ -34,21 +34,25 @@ WindowItem = tuple[str, datetime, datetime, WindowStats]
 class MonitorConfig:
     window: timedelta = timedelta(minutes=1)
     min_support: int = 5
-    # The online detector's score is surprise / (surprise + 3): 0.55 is 3.7 robust spreads.
-    score_threshold: float = 0.55
+    # The detector's score is calibrated (one minus the tail probability of its surprise).
+    score_threshold: float = STREAM_ALARM
     # `baseline_verdict` scores the normal tail probability: 0.999 is 3.3 standard deviations.
     baseline_threshold: float = 0.999
     cooldown: timedelta = timedelta(minutes=15)
     idle: timedelta = timedelta(hours=6)
     # A window's mean sentiment this far below the key's calm baseline is a sentiment crisis,
-    # judged once the baseline has seen enough calm windows and the window enough scored posts.
+    # judged once the baseline has seen enough calm windows and the window enough scored posts,
+    # and only when the drop is also `sentiment_z` standard errors of the window's mean (a mean
+    # of 11 posts moves by chance far more than one of 100).
     sentiment_drop: float = 0.35
+    sentiment_z: float = 3.09  # one-sided 0.999, the stream's alarm level
     sentiment_warmup: int = 10
     max_gap_windows: int = 24 * 60
     # (key, window start) -> (posts per minute centre, spread) from `keyword_baselines`, if any.
     baselines: Callable[[str, datetime], tuple[float, float] | None] | None = None
-    # Builds each key's detector (`score_one(value, at) -> Verdict`, `learn_one(value, at)`);
-    # benchmarks/stream_events swaps it to compare detectors through the same flow.
+    # Builds each key's detector (River style: `verdict_one(x) -> Verdict`, `learn_one(x)` with
+    # x = {"value": posts, "timestamp": window start}); benchmarks/stream_events swaps it to
+    # compare detectors through the same flow.
     detector_factory: Callable[[], Any] = build_detector
 
     @classmethod
@@ -87,11 +91,15 @@ class KeyMonitor:
     def __init__(self, config: MonitorConfig, resume_state: dict[str, Any] | None) -> None:
         self.config = config
         state = resume_state or {}
-        self.detector = state.get("detector")
+        saved = state.get("detector")
+        self.detector = None if saved is None else resume_detector(saved)
         self.cooldown: Cooldown = state.get("cooldown") or Cooldown(config.cooldown)
         self.last_window_end: datetime | None = state.get("last_window_end")
         self.sentiment_baseline: float | None = state.get("sentiment_baseline")
         self.calm_windows: int = state.get("calm_windows", 0)
+        # Posts times the squared deviation of calm windows' means from the baseline: the per-post
+        # variance of the key's sentiment, from a prior of a typical scorer's spread (sd 0.5).
+        self.sentiment_variance: float = state.get("sentiment_variance", 0.25)
         self.last_seen = datetime.now(UTC)
 
     def on_item(self, item: WindowItem) -> tuple[list[Alert], bool]:
@@ -102,25 +110,50 @@ class KeyMonitor:
             if kind != "keyword" and stats.posts < self.config.min_support:
                 return [], DISCARD
             self.detector = self.config.detector_factory()
-        self._fill_silent_windows(start)
-        alerts = self._score_and_learn(key, start, end, stats)
+            if kind != "keyword":
+                self._assume_quiet_history(start)
+        alerts = self._fill_silent_windows(key, start)
+        alerts += self._score_and_learn(key, start, end, stats)
         self.last_window_end = end
         return alerts, RETAIN
 
-    def _fill_silent_windows(self, start: datetime) -> None:
+    def _assume_quiet_history(self, start: datetime) -> None:
+        """A hashtag or sound is monitored from its first window of `min_support` posts; before
+        that it had fewer. Learning that as its history lets a key that is born viral alert in
+        its first window, while one that merely crossed the support does not."""
+        below_support = float(self.config.min_support - 1)
+        warmup = getattr(self.detector, "warmup", 0)
+        for index in range(warmup, 0, -1):
+            at = start - index * self.config.window
+            self.detector.learn_one({"value": below_support, "timestamp": at})
+
+    def _fill_silent_windows(self, key: str, start: datetime) -> list[Alert]:
+        """Score the windows without posts since the last one: a collapse is exactly those.
+
+        Bytewax emits no window for a silent key, so they are scored when its next window comes.
+        """
+        alerts: list[Alert] = []
         if self.last_window_end is None:
-            return
+            return alerts
         missing = int((start - self.last_window_end) / self.config.window)
         for index in range(min(missing, self.config.max_gap_windows)):
             at = self.last_window_end + index * self.config.window
-            self.detector.score_one(0.0, at)
-            self.detector.learn_one(0.0, at)
+            alerts += self._score_and_learn(
+                key, at, at + self.config.window, WindowStats(), silent_for=index + 1
+            )
+        return alerts
 
     def _score_and_learn(
-        self, key: str, start: datetime, end: datetime, stats: WindowStats
+        self,
+        key: str,
+        start: datetime,
+        end: datetime,
+        stats: WindowStats,
+        silent_for: int = 0,
     ) -> list[Alert]:
-        verdict = self.detector.score_one(float(stats.posts), start)
-        self.detector.learn_one(float(stats.posts), start)
+        x = {"value": float(stats.posts), "timestamp": start}
+        verdict = self.detector.verdict_one(x)
+        self.detector.learn_one(x)
         baseline = self.config.baselines(key, start) if self.config.baselines else None
         if baseline is not None:
             # History by hour of week knows the daily and weekly rhythm the online model is
@@ -136,14 +169,24 @@ class KeyMonitor:
             self.config.score_threshold if baseline is None else self.config.baseline_threshold
         )
         volume_alert = verdict.score >= threshold
+        if silent_for:
+            # Minutes without posts are ordinary for a key expecting a few: they alert only when
+            # Poisson noise would leave the key silent that long less often than the alarm level.
+            silence = math.exp(-silent_for * verdict.expected)
+            volume_alert = volume_alert and silence < 1.0 - threshold
+        standard_error = math.sqrt(self.sentiment_variance / max(stats.sentiment_n, 1))
         sentiment_crisis = (
             shift is not None
             and shift <= -self.config.sentiment_drop
+            and shift <= -self.config.sentiment_z * standard_error
             and self.calm_windows >= self.config.sentiment_warmup
             and stats.sentiment_n >= 2 * self.config.min_support
         )
         if not volume_alert and not sentiment_crisis and sentiment is not None:
             self.calm_windows += 1
+            if shift is not None:
+                deviation = stats.sentiment_n * shift * shift
+                self.sentiment_variance += 0.05 * (deviation - self.sentiment_variance)
             # The baseline learns from calm windows only, so a crisis cannot become normal.
             self.sentiment_baseline = (
                 sentiment
@@ -152,9 +195,11 @@ class KeyMonitor:
             )
         if not (volume_alert or sentiment_crisis):
             return []
+        # A crisis is named as such even when its volume moves too (it usually does): what a
+        # brand team must hear first is that the mood turned.
         direction = (
             "sentiment_drop"
-            if sentiment_crisis and not volume_alert
+            if sentiment_crisis
             else ("spike" if stats.posts >= verdict.expected else "drop")
         )
         if not self.cooldown.allow(key, start, direction):
@@ -202,5 +247,6 @@ class KeyMonitor:
                 "last_window_end": self.last_window_end,
                 "sentiment_baseline": self.sentiment_baseline,
                 "calm_windows": self.calm_windows,
+                "sentiment_variance": self.sentiment_variance,
             }
         )

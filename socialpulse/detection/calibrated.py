@@ -207,3 +207,50 @@ class SurpriseDetector(base.AnomalyDetector):
             self._holding -= 1
         elif self._score >= self.alarm:
             self._holding = self.rest
+
+
+# The stream alarms at this calibrated score; benchmarks/stream_events/results.md shows why it is
+# stricter than `socialpulse detect`'s 0.995 (many keys, scored every minute).
+STREAM_ALARM = 0.999
+
+
+def stream_detector() -> SurpriseDetector:
+    """The profile of one key's one-minute window counts in the stream.
+
+    Counts: the log transform with its Poisson noise floor. A short warm-up (5 windows), since
+    the calibration's prior scores a young key from the start; the raw residual (scale 1) answers
+    in the first minute of a burst; the time-of-day profile learns the key's day online (the batch
+    `keyword_baselines` take over where they exist); no rest period, the monitor's cooldown does
+    that job per direction.
+    """
+    return SurpriseDetector(
+        alarm=STREAM_ALARM,
+        rest=0,
+        transform="log",
+        warmup=5,
+        scales=(1.0, 0.3),
+    )
+
+
+def build_detector() -> SurpriseDetector:
+    return stream_detector()
+
+
+def resume_detector(saved: SurpriseDetector | VolumeDetector) -> SurpriseDetector:
+    """A detector from a recovery snapshot; one saved before the calibrated detector is wrapped.
+
+    Snapshots taken by earlier versions hold a bare `VolumeDetector` per key. Its learned level,
+    daily profile and spreads are kept as the new detector's core; the calibration starts from
+    its prior, so the key keeps alerting across the upgrade without a fresh recovery directory.
+    """
+    if isinstance(saved, SurpriseDetector):
+        return saved
+    if isinstance(saved, VolumeDetector):
+        detector = stream_detector()
+        saved.gate.rows = 0  # the monitor's cooldown replaces the old refractory period
+        detector._core = saved
+        return detector
+    raise TypeError(
+        f"the recovery snapshot holds a {type(saved).__name__} where a detector was expected; "
+        "start the stream with a fresh recovery directory (SOCIALPULSE_RECOVERY_DIR)"
+    )

@@ -292,8 +292,8 @@ TRANSFORMS: dict[
 }
 
 
-def stream_detector() -> VolumeDetector:
-    """The profile of the stream's one-minute windows of one key.
+def volume_stream_detector() -> VolumeDetector:
+    """The stream's profile before the calibrated `SurpriseDetector`: one key's one-minute windows.
 
     The raw residual (scale 1) answers in the first minute of a burst; drops matter (a collapse
     is an event); no time-of-day term, since the batch baselines bring the weekly rhythm
@@ -321,6 +321,3 @@ def batch_detector() -> VolumeDetector:
     """
     return VolumeDetector(peak_factor=1.3, peak_rows=288, peak_periods=14)
 
-
-def build_detector() -> VolumeDetector:
-    return stream_detector()

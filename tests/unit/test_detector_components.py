@@ -9,7 +9,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from socialpulse.detection import VolumeDetector, build_detector, stream_detector
+from socialpulse.detection import (
+    STREAM_ALARM,
+    SurpriseDetector,
+    VolumeDetector,
+    build_detector,
+    stream_detector,
+)
 from socialpulse.detection.online import Refractory, RobustScale, SeasonalProfile, squash
 
 START = datetime(2015, 3, 2)
@@ -145,15 +151,12 @@ def test_detector_survives_pickling_mid_stream() -> None:
 
 def test_stream_profile_scores_drops_and_is_what_the_monitor_builds() -> None:
     detector = stream_detector()
-    assert type(build_detector()) is VolumeDetector and build_detector().drops
+    assert type(build_detector()) is SurpriseDetector and build_detector().drops
     minute = timedelta(minutes=1)
-    verdict = None
     for index in range(60):
-        at = START + index * minute
-        verdict = detector.score_one(16.0 + index % 2, at)
-        detector.learn_one(16.0 + index % 2, at)
-    verdict = detector.score_one(0.0, START + 60 * minute)
-    assert verdict.score > 0.6 and verdict.expected > verdict.low > 0.0
+        detector.learn_one({"value": 16.0 + index % 2, "timestamp": START + index * minute})
+    verdict = detector.verdict_one({"value": 0.0, "timestamp": START + 60 * minute})
+    assert verdict.score >= STREAM_ALARM and verdict.expected > verdict.low > 0.0
 
 
 @pytest.mark.parametrize("options", [{"scales": (0.3, 1.5)}, {"scales": ()}, {"transform": "cube"}])

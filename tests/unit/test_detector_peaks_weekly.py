@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from socialpulse.detection import VolumeDetector, batch_detector, stream_detector
+from socialpulse.detection import VolumeDetector, batch_detector, volume_stream_detector
 from socialpulse.detection.online import PeakMedian, WeeklyProfile
 
 START = datetime(2015, 3, 2)  # a Monday
@@ -115,7 +115,7 @@ def test_week_slots_learn_a_quiet_weekend() -> None:
 
 
 def test_new_parts_are_off_in_the_stream_and_on_in_the_batch_profile() -> None:
-    stream = stream_detector()
+    stream = volume_stream_detector()
     assert stream.peaks is None and stream.week is None
     assert VolumeDetector().peaks is None and VolumeDetector().week is None
     batch = batch_detector()
@@ -153,7 +153,7 @@ def test_bad_new_options_are_refused(options: dict) -> None:
 
 def test_a_detector_pickled_before_these_parts_still_scores() -> None:
     values, _ = _daily_bursts(days=2)
-    detector = stream_detector()
+    detector = volume_stream_detector()
     _run(detector, values[:100])
     state = detector.__dict__.copy()
     for name in ("week", "week_blend", "peaks", "peak_factor", "_alarm_surprise", "_surprise"):
