@@ -320,4 +320,3 @@ def batch_detector() -> VolumeDetector:
     see benchmarks/nab/results.md.
     """
     return VolumeDetector(peak_factor=1.3, peak_rows=288, peak_periods=14)
-
