@@ -78,7 +78,11 @@ class Lake:
     def read_table(self, path: str) -> pa.Table:
         """One object, fetched in one request: landing objects are rewritten while the stream
         runs, and a reader that opened the file twice (footer, then pages) could mix versions."""
-        return pq.read_table(io.BytesIO(self.fs.cat_file(path)))
+        try:
+            return pq.read_table(io.BytesIO(self.fs.cat_file(path)))
+        except pa.ArrowInvalid as error:
+            # Read from memory, Arrow's message no longer names the object: say which it is.
+            raise pa.ArrowInvalid(f"cannot read the Parquet object {path}: {error}") from error
 
     def list_files(self, zone: str, dataset: str = "") -> list[str]:
         base = self.path(zone, dataset) if dataset else self.path(zone)
