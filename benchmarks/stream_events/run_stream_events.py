@@ -79,15 +79,24 @@ def load_factory(spec: str) -> Callable[[], Any]:
     return factory
 
 
-def flow_config(generator: GeneratorConfig, detector_factory: Callable[[], Any]) -> FlowConfig:
+def flow_config(
+    generator: GeneratorConfig,
+    detector_factory: Callable[[], Any],
+    score_threshold: float | None = None,
+) -> FlowConfig:
     """Production defaults, the generator's brands on the watch list, no batch baselines."""
-    return FlowConfig(
-        watchlist=generator.keywords,
-        monitor=replace(MonitorConfig(), detector_factory=detector_factory),
-    )
+    monitor = replace(MonitorConfig(), detector_factory=detector_factory)
+    if score_threshold is not None:
+        monitor = replace(monitor, score_threshold=score_threshold)
+    return FlowConfig(watchlist=generator.keywords, monitor=monitor)
 
 
-def run_seed(seed: int, hours: float, detector_factory: Callable[[], Any]) -> SeedRun:
+def run_seed(
+    seed: int,
+    hours: float,
+    detector_factory: Callable[[], Any],
+    score_threshold: float | None = None,
+) -> SeedRun:
     generator = GeneratorConfig(
         count=sys.maxsize,  # the duration ends the stream
         seed=seed,
@@ -103,7 +112,7 @@ def run_seed(seed: int, hours: float, detector_factory: Callable[[], Any]) -> Se
                 message.key, message.value, topic="socialpulse.posts", partition=0, offset=offset
             )
 
-    config = flow_config(generator, detector_factory)
+    config = flow_config(generator, detector_factory, score_threshold)
     scorer = load_stream_scorer()
     dead: list[Any] = []
     alerts: list[Alert] = []
@@ -235,12 +244,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--grace", type=int, default=3, help="Windows after an event's end an alert still counts."
     )
+    parser.add_argument(
+        "--score-threshold",
+        type=float,
+        default=None,
+        help="The monitor's alarm level of volume scores (default: MonitorConfig's).",
+    )
     args = parser.parse_args(argv)
     factory = load_factory(args.detector)
     window = FlowConfig().window
     runs = []
     for seed in args.seeds:
-        run = run_seed(seed, args.hours, factory)
+        run = run_seed(seed, args.hours, factory, args.score_threshold)
         runs.append(run)
         print(
             f"seed {seed}: {run.posts:,} posts ({run.posts / run.seconds:,.0f}/s), "
@@ -249,7 +264,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     print(
         f"detector {args.detector}, {args.hours:g} h of event time per seed, window {window}, "
-        f"grace {args.grace} windows\n"
+        f"grace {args.grace} windows, volume alarm "
+        f"{args.score_threshold or MonitorConfig().score_threshold}\n"
     )
     print(report(runs, window, args.grace))
 
