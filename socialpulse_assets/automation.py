@@ -1,5 +1,6 @@
 """The daily schedule and the sensor that notices new landing files."""
 
+import hashlib
 import json
 
 from dagster import (
@@ -12,7 +13,7 @@ from dagster import (
     sensor,
 )
 
-from socialpulse.lake import landing_day, landing_files
+from socialpulse.lake import Lake, landing_day, landing_files
 from socialpulse_assets.resources import LakeResource
 
 daily_job = define_asset_job(
@@ -26,16 +27,27 @@ daily_schedule = build_schedule_from_partitioned_job(daily_job, hour_of_day=1)
 
 @sensor(job=daily_job, minimum_interval_seconds=300)
 def new_landing_files(context: SensorEvaluationContext, lake: LakeResource) -> SensorResult:
-    """One run per day whose set of landing files changed since the cursor."""
-    seen: dict[str, int] = json.loads(context.cursor) if context.cursor else {}
-    counts: dict[str, int] = {}
-    for path in landing_files(lake.lake()):
-        day = landing_day(path)
-        counts[day] = counts.get(day, 0) + 1
-    changed = sorted(day for day, n in counts.items() if seen.get(day) != n)
+    """One run per day whose landing files changed since the cursor (new, or rewritten: the
+    stream merges later offsets of a block into the object it already wrote)."""
+    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    fingerprints = landing_fingerprints(lake.lake())
+    changed = sorted(day for day, print_ in fingerprints.items() if seen.get(day) != print_)
     return SensorResult(
         run_requests=[
-            RunRequest(partition_key=day, run_key=f"{day}:{counts[day]}") for day in changed
+            RunRequest(partition_key=day, run_key=f"{day}:{fingerprints[day]}") for day in changed
         ],
-        cursor=json.dumps(counts, sort_keys=True),
+        cursor=json.dumps(fingerprints, sort_keys=True),
     )
+
+
+def landing_fingerprints(lake: Lake) -> dict[str, str]:
+    """Per landing day, a digest of its objects' names, sizes and versions (ETag or mtime)."""
+    entries: dict[str, list[str]] = {}
+    for path in landing_files(lake):
+        info = lake.fs.info(path)
+        version = info.get("ETag") or info.get("LastModified") or info.get("mtime") or ""
+        entries.setdefault(landing_day(path), []).append(f"{path}:{info.get('size')}:{version}")
+    return {
+        day: hashlib.sha1("\n".join(sorted(lines)).encode()).hexdigest()[:16]
+        for day, lines in entries.items()
+    }
