@@ -1,35 +1,41 @@
-"""Materialise the daily graph in-process, outside `dagster dev`: for the demo and the CLI.
+"""Launch the code location's `daily_batch` job outside `dagster dev`: for the demo and the CLI.
 
-Runs are recorded in a persistent Dagster instance under `<state_dir>/dagster` (or DAGSTER_HOME
-when set), so `make dagster` afterwards shows them in the UI with their metadata.
+It is the job the schedule and the landing sensor launch, checks and dbt marts included, run
+through a persistent Dagster instance under `<state_dir>/dagster` (or DAGSTER_HOME when set), so
+`make dagster` afterwards shows every run by its job name, with its metadata and check results.
+The job is reconstructed from this process's settings (`get_settings()`), as in any Dagster
+process; steps run in this process, one after the other.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster import DagsterInstance, materialize
-from dagster._core.instance.ref import InstanceRef
+from dagster import (
+    AssetSelection,
+    DagsterInstance,
+    JobDefinition,
+    JobExecutionResult,
+    execute_job,
+    reconstructable,
+)
 
-from socialpulse.settings import Settings
-from socialpulse_assets.assets import analytics, lake_ingest, report, text_insights
+from socialpulse.settings import Settings, get_settings
+from socialpulse_assets.automation import DAILY_JOB, DAILY_SELECTION
 from socialpulse_assets.partitions import daily
-from socialpulse_assets.resources import RESOURCES_BY_ENV
 
 # Progress goes through `say`; Dagster's own step-by-step log stays in the instance (the UI).
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-DAILY_ASSETS = [
-    lake_ingest.cleansed_tables,
-    lake_ingest.alerts,
-    analytics.trending_challenges,
-    analytics.trending_music,
-    analytics.sentiment_summary,
-    text_insights.text_insights,
-    report.daily_report,
-]
+RUN_CONFIG = {
+    "execution": {"config": {"in_process": {}}},
+    "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+}
+# The instance this project creates sends nothing anywhere.
+INSTANCE_YAML = "# Written by SocialPulse (socialpulse_assets.run).\ntelemetry:\n  enabled: false\n"
 
 
 @dataclass
@@ -39,10 +45,47 @@ class BatchSummary:
     baselines: bool = False
 
 
+class DailyRunFailed(RuntimeError):
+    """A daily run failed; the message is one line saying which day, what failed and where."""
+
+
 def dagster_home(settings: Settings) -> Path:
+    """DAGSTER_HOME, or `<state_dir>/dagster` with a dagster.yaml that turns telemetry off."""
     home = Path(os.environ.get("DAGSTER_HOME") or settings.state_dir / "dagster").resolve()
     home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(INSTANCE_YAML, encoding="utf-8")
     return home
+
+
+def daily_job() -> JobDefinition:
+    """The `daily_batch` job of the Definitions built from this process's settings."""
+    from socialpulse_assets.definitions import build_definitions
+
+    return build_definitions(get_settings()).resolve_job_def(DAILY_JOB)
+
+
+def failure_line(day: str, result: JobExecutionResult) -> str:
+    """One line: the failed blocking checks, else the failed steps with their first error."""
+    failed_checks = [
+        f"{e.asset_key.to_user_string()}:{e.check_name}"
+        for e in result.get_asset_check_evaluations()
+        if not e.passed
+    ]
+    where = f"(run {result.run_id} in the Dagster UI: `make dagster`)"
+    if failed_checks:
+        return (
+            f"{day}: the {DAILY_JOB} run failed its data checks {', '.join(failed_checks)}; "
+            f"nothing downstream of them was built {where}"
+        )
+    failures = result.get_step_failure_events()
+    errors = [
+        f"{event.step_key}: {(event.step_failure_data.error.message or '').strip().splitlines()[0]}"
+        for event in failures
+        if event.step_failure_data.error is not None
+    ]
+    return f"{day}: the {DAILY_JOB} run failed at {'; '.join(errors) or 'an unknown step'} {where}"
 
 
 def materialise_days(
@@ -52,29 +95,36 @@ def materialise_days(
     baselines: bool = True,
     say: Callable[[str], None] = print,
 ) -> BatchSummary:
-    """The daily assets for each day, then keyword_baselines; raises if a run fails."""
-    resources = RESOURCES_BY_ENV[settings.env](settings)
-    instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home(settings))))
+    """One `daily_batch` run per day (keyword_baselines left out when `baselines` is false).
+
+    Raises DailyRunFailed at the first failed run: the days after it are not built.
+    """
+    selection = None
+    if not baselines:
+        from socialpulse_assets.definitions import build_definitions
+
+        graph = build_definitions(settings).resolve_asset_graph()
+        chosen = DAILY_SELECTION - AssetSelection.assets("keyword_baselines")
+        selection = sorted(chosen.resolve(graph))
     valid = set(daily.get_partition_keys())
     summary = BatchSummary()
-    for day in sorted(set(days)):
-        if day not in valid:
-            say(f"skipping {day}: outside the daily partitions (SOCIALPULSE_BATCH_START..today)")
-            summary.skipped.append(day)
-            continue
-        say(f"materialising the daily assets for {day}")
-        materialize(
-            DAILY_ASSETS,
-            resources=resources,
-            partition_key=day,
-            instance=instance,
-            run_config=QUIET,
-        )
-        summary.days.append(day)
-    if baselines and summary.days:
-        say("materialising keyword_baselines")
-        materialize(
-            [analytics.keyword_baselines], resources=resources, instance=instance, run_config=QUIET
-        )
-        summary.baselines = True
+    for day in sorted(set(days) - valid):
+        say(f"skipping {day}: outside the daily partitions (SOCIALPULSE_BATCH_START..today)")
+        summary.skipped.append(day)
+    with DagsterInstance.from_config(str(dagster_home(settings))) as instance:
+        for day in sorted(set(days) & valid):
+            say(f"running {DAILY_JOB} for {day}")
+            # dagster-dbt echoes dbt's log to stdout; the run's compute logs keep it for the UI.
+            with contextlib.redirect_stdout(io.StringIO()):
+                result = execute_job(
+                    reconstructable(daily_job),
+                    instance=instance,
+                    run_config=RUN_CONFIG,
+                    tags={"dagster/partition": day},
+                    asset_selection=selection,
+                )
+            if not result.success:
+                raise DailyRunFailed(failure_line(day, result))
+            summary.days.append(day)
+    summary.baselines = baselines and bool(summary.days)
     return summary

@@ -1,4 +1,4 @@
-"""`socialpulse batch`: the Dagster daily assets for landed days, without a Dagster deployment."""
+"""`socialpulse batch`: the daily_batch job for landed days, without a Dagster deployment."""
 
 from __future__ import annotations
 
@@ -20,13 +20,14 @@ def batch(
     ),
     baselines: bool = typer.Option(True, help="Recompute keyword_baselines afterwards."),
 ) -> None:
-    """Parse the lake into the warehouse, then trending, sentiment summary and baselines.
+    """Run the daily_batch job for each day: warehouse tables, checks, analytics, marts, report.
 
-    The runs are recorded in the Dagster instance under <state_dir>/dagster (or DAGSTER_HOME), so
-    `make dagster` shows them. Re-running a day replaces it; nothing is duplicated.
+    It is the job the schedule runs; the runs are recorded in the Dagster instance under
+    <state_dir>/dagster (or DAGSTER_HOME), so `make dagster` shows them. A failed blocking check
+    stops the day's downstream assets and the command. Re-running a day replaces it.
     """
     from socialpulse.lake import Lake, landed_days
-    from socialpulse_assets.run import materialise_days
+    from socialpulse_assets.run import DailyRunFailed, materialise_days
 
     settings = get_settings()
     days = day or landed_days(Lake.from_settings(settings))
@@ -36,9 +37,16 @@ def batch(
             "`socialpulse demo` or the stream first"
         )
         raise typer.Exit(1)
-    summary = materialise_days(
-        settings, days, baselines=baselines, say=lambda line: console.print(f"[dim]…[/dim] {line}")
-    )
+    try:
+        summary = materialise_days(
+            settings,
+            days,
+            baselines=baselines,
+            say=lambda line: console.print(f"[dim]…[/dim] {line}"),
+        )
+    except DailyRunFailed as failure:
+        console.print(f"[red]error:[/red] {redact(str(failure))}", soft_wrap=True)
+        raise typer.Exit(1) from None
     console.print(
         f"built {len(summary.days)} day(s) into {redact(settings.resolved_warehouse_url)}"
         + (f"; skipped {', '.join(summary.skipped)}" if summary.skipped else "")
