@@ -15,7 +15,7 @@ from dagster import (
 from socialpulse.alerts import ALERT_ARROW_SCHEMA
 from socialpulse.batch.cleansing import TABLE_KEYS, cleanse, refresh_dimensions
 from socialpulse.lake import landing_files, utc_day_bounds
-from socialpulse_assets.metadata import table_metadata
+from socialpulse_assets.metadata import empty_table_metadata, table_metadata
 from socialpulse_assets.partitions import daily
 from socialpulse_assets.resources import LakeResource, WarehouseResource
 
@@ -70,7 +70,9 @@ def cleansed_tables(
     context.log.info(f"{len(files)} landing files for {day}")
     if not files:
         for table in TABLE_KEYS:
-            yield MaterializeResult(asset_key=table, metadata={"row_count": 0, "landing_files": 0})
+            yield MaterializeResult(
+                asset_key=table, metadata={**empty_table_metadata(table), "landing_files": 0}
+            )
         return
     tables = cleanse(the_lake.read(files))
     for table, frame in tables.items():
@@ -85,7 +87,7 @@ def cleansed_tables(
         yield MaterializeResult(
             asset_key=table,
             metadata={
-                **table_metadata(frame),
+                **table_metadata(table, frame),
                 "warehouse_rows": totals[table],
                 "landing_files": len(files),
             },
@@ -112,7 +114,7 @@ def alerts(
             db.ensure_table(
                 "alerts", pl.from_arrow(ALERT_ARROW_SCHEMA.empty_table()).schema, ["alert_id"]
             )
-        return MaterializeResult(metadata={"row_count": 0, "alert_files": 0})
+        return MaterializeResult(metadata={**empty_table_metadata("alerts"), "alert_files": 0})
     frame = frame.unique("alert_id", keep="first").sort("window_start", "alert_id")
     with warehouse.connect() as db:
         db.replace_where(
@@ -126,9 +128,11 @@ def alerts(
     return MaterializeResult(
         metadata={
             **table_metadata(
-                frame.select(
+                "alerts",
+                frame,
+                preview=frame.select(
                     "window_start", "key_kind", "key", "direction", "observed", "expected", "score"
-                )
+                ),
             ),
             "alert_files": len(files),
             "by_direction": MetadataValue.json(dict(counts.iter_rows())),
