@@ -1,10 +1,9 @@
 """Launch the code location's `daily_batch` job outside `dagster dev`: for the demo and the CLI.
 
-It is the job the schedule and the landing sensor launch, checks and dbt marts included, run
-through a persistent Dagster instance under `<state_dir>/dagster` (or DAGSTER_HOME when set), so
+It is the job the schedule and the landing sensor launch, checks and dbt marts included, taken
+from the `Definitions` built for the caller's settings and run in this process through a
+persistent Dagster instance under `<state_dir>/dagster` (or DAGSTER_HOME when set), so
 `make dagster` afterwards shows every run by its job name, with its metadata and check results.
-The job is reconstructed from this process's settings (`get_settings()`), as in any Dagster
-process; steps run in this process, one after the other.
 """
 
 from __future__ import annotations
@@ -16,24 +15,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster import (
-    AssetSelection,
-    DagsterInstance,
-    JobDefinition,
-    JobExecutionResult,
-    execute_job,
-    reconstructable,
-)
+from dagster import AssetSelection, DagsterInstance, ExecuteInProcessResult
 
-from socialpulse.settings import Settings, get_settings
+from socialpulse.settings import Settings
 from socialpulse_assets.automation import DAILY_JOB, DAILY_SELECTION
 from socialpulse_assets.partitions import daily
 
 # Progress goes through `say`; Dagster's own step-by-step log stays in the instance (the UI).
-RUN_CONFIG = {
-    "execution": {"config": {"in_process": {}}},
-    "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
-}
+RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 # The instance this project creates sends nothing anywhere.
 INSTANCE_YAML = "# Written by SocialPulse (socialpulse_assets.run).\ntelemetry:\n  enabled: false\n"
 
@@ -59,14 +48,7 @@ def dagster_home(settings: Settings) -> Path:
     return home
 
 
-def daily_job() -> JobDefinition:
-    """The `daily_batch` job of the Definitions built from this process's settings."""
-    from socialpulse_assets.definitions import build_definitions
-
-    return build_definitions(get_settings()).resolve_job_def(DAILY_JOB)
-
-
-def failure_line(day: str, result: JobExecutionResult) -> str:
+def failure_line(day: str, result: ExecuteInProcessResult) -> str:
     """One line: the failed blocking checks, else the failed steps with their first error."""
     failed_checks = [
         f"{e.asset_key.to_user_string()}:{e.check_name}"
@@ -99,13 +81,14 @@ def materialise_days(
 
     Raises DailyRunFailed at the first failed run: the days after it are not built.
     """
+    from socialpulse_assets.definitions import build_definitions
+
+    definitions = build_definitions(settings)
+    job = definitions.resolve_job_def(DAILY_JOB)
     selection = None
     if not baselines:
-        from socialpulse_assets.definitions import build_definitions
-
-        graph = build_definitions(settings).resolve_asset_graph()
         chosen = DAILY_SELECTION - AssetSelection.assets("keyword_baselines")
-        selection = sorted(chosen.resolve(graph))
+        selection = sorted(chosen.resolve(definitions.resolve_asset_graph()))
     valid = set(daily.get_partition_keys())
     summary = BatchSummary()
     for day in sorted(set(days) - valid):
@@ -116,12 +99,12 @@ def materialise_days(
             say(f"running {DAILY_JOB} for {day}")
             # dagster-dbt echoes dbt's log to stdout; the run's compute logs keep it for the UI.
             with contextlib.redirect_stdout(io.StringIO()):
-                result = execute_job(
-                    reconstructable(daily_job),
-                    instance=instance,
+                result = job.execute_in_process(
                     run_config=RUN_CONFIG,
-                    tags={"dagster/partition": day},
+                    instance=instance,
+                    partition_key=day,
                     asset_selection=selection,
+                    raise_on_error=False,
                 )
             if not result.success:
                 raise DailyRunFailed(failure_line(day, result))

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from socialpulse.dashboard import create_app
 from socialpulse.report import render_daily_report
-from socialpulse.settings import Settings, get_settings
+from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
 from tests.dashboard_marts import assert_dashboard_and_report_read_the_marts, build_sample_day
 from tests.dashboard_samples import (
@@ -78,10 +78,8 @@ def test_daily_report_reads_postgres(postgres_schema_url: str, tmp_path) -> None
 
 
 def test_every_endpoint_and_the_report_read_the_marts_on_postgres(
-    process_settings: Settings, postgres_schema_url: str, monkeypatch: pytest.MonkeyPatch
+    process_settings: Settings, postgres_schema_url: str
 ) -> None:
-    monkeypatch.setenv("SOCIALPULSE_WAREHOUSE_URL", postgres_schema_url)
-    get_settings.cache_clear()
-    settings = get_settings()
+    settings = process_settings.model_copy(update={"warehouse_url": postgres_schema_url})
     lake = build_sample_day(settings)
     assert_dashboard_and_report_read_the_marts(settings, lake)

@@ -2,19 +2,19 @@
 
 Three days are built first (the history trending compares against); then the job's run of the
 last day, with keyword_baselines of the week before, builds every dbt model and runs every
-check, on DuckDB and on Postgres, launched through the Dagster instance as the CLI launches it.
+check, on DuckDB and on Postgres, run through the Dagster instance as the CLI runs it.
 """
 
 import pytest
-from dagster import AssetKey, DagsterInstance, execute_job, materialize, reconstructable
+from dagster import AssetKey, DagsterInstance, materialize
 
 from socialpulse.lake import Lake
-from socialpulse.settings import Settings, get_settings
+from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
 from socialpulse_assets.dbt import dbt_cli
 from socialpulse_assets.definitions import build_definitions
 from socialpulse_assets.resources import WarehouseResource
-from socialpulse_assets.run import RUN_CONFIG, dagster_home, daily_job, materialise_days
+from socialpulse_assets.run import RUN_CONFIG, dagster_home, materialise_days
 from tests.batch_samples import DAYS, TREND_DAY, TRENDING_CHALLENGE, TRENDING_SOUND, land_sample
 
 # Baselines from the week before the trend day, as the nightly run would have them.
@@ -24,12 +24,12 @@ BASELINES = {"ops": {"keyword_baselines": {"config": {"weeks": 1, "end": "2024-0
 def _run_the_daily_job(settings: Settings):
     land_sample(Lake.from_settings(settings))
     materialise_days(settings, [day.isoformat() for day in DAYS[:-1]], say=lambda _: None)
+    job = build_definitions(settings).resolve_job_def("daily_batch")
     with DagsterInstance.from_config(str(dagster_home(settings))) as instance:
-        return execute_job(
-            reconstructable(daily_job),
-            instance=instance,
+        return job.execute_in_process(
             run_config={**RUN_CONFIG, **BASELINES},
-            tags={"dagster/partition": TREND_DAY.isoformat()},
+            instance=instance,
+            partition_key=TREND_DAY.isoformat(),
         )
 
 
@@ -87,9 +87,6 @@ def test_the_daily_job_on_duckdb_and_a_broken_mart_input_fails_its_dbt_test(
 
 
 @pytest.mark.integration
-def test_the_daily_job_on_postgres(
-    process_settings: Settings, postgres_schema_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("SOCIALPULSE_WAREHOUSE_URL", postgres_schema_url)
-    get_settings.cache_clear()
-    _assert_marts(_run_the_daily_job(get_settings()), postgres_schema_url)
+def test_the_daily_job_on_postgres(process_settings: Settings, postgres_schema_url: str) -> None:
+    settings = process_settings.model_copy(update={"warehouse_url": postgres_schema_url})
+    _assert_marts(_run_the_daily_job(settings), postgres_schema_url)

@@ -96,11 +96,24 @@ def test_daily_job_finds_the_injected_trends_and_reruns_idempotently(
     assert mart is not None
     assert {"posts_expectations", "alerts_expectations", "unique_mart_alerts_alert_id"} <= evaluated
 
-    # Re-running a day (a replay, a fix) changes nothing.
-    assert materialise_days(settings, [days[1]], say=lambda _: None).days == [days[1]]
+    # Re-running a day (a replay, a fix) changes nothing; --no-baselines leaves them alone.
+    rerun = materialise_days(settings, [days[1]], baselines=False, say=lambda _: None)
+    assert (rerun.days, rerun.baselines) == ([days[1]], False)
     with Warehouse(url) as db:
         assert {t: db.count(t) for t in first} == first
         assert db.query("SELECT sum(posts) AS n FROM authors")["n"][0] == first["posts"]
+    with DagsterInstance.from_config(str(dagster_home(settings))) as instance:
+        [last] = instance.get_runs(limit=1)
+        latest = {
+            key: instance.get_latest_materialization_event(AssetKey(key)).run_id
+            for key in ("posts", "mart_alerts", "keyword_baselines")
+        }
+    # runs[0] is the newest run of the first call: the last to build keyword_baselines.
+    assert latest == {
+        "posts": last.run_id,
+        "mart_alerts": last.run_id,
+        "keyword_baselines": runs[0].run_id,
+    }
 
 
 def test_keyword_baselines_asset_writes_what_the_stream_reads(tmp_path) -> None:
