@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster import AssetSelection, DagsterInstance, ExecuteInProcessResult
+from dagster import AssetCheckSeverity, AssetSelection, DagsterInstance, ExecuteInProcessResult
+from dagster_shared.error import SerializableErrorInfo
 
 from socialpulse.settings import Settings
 from socialpulse_assets.automation import DAILY_JOB, DAILY_SELECTION
@@ -48,12 +49,20 @@ def dagster_home(settings: Settings) -> Path:
     return home
 
 
+def _root_cause(error: SerializableErrorInfo) -> str:
+    """The first line of the innermost error: the user's, not Dagster's step wrapper."""
+    while error.cause is not None:
+        error = error.cause
+    return next(iter(error.message.strip().splitlines()), error.cls_name or "no message")
+
+
 def failure_line(day: str, result: ExecuteInProcessResult) -> str:
-    """One line: the failed blocking checks, else the failed steps with their first error."""
+    """One line: the failed error-severity checks, else the failed steps with their first error."""
     failed_checks = [
         f"{e.asset_key.to_user_string()}:{e.check_name}"
+        + (f" ({e.description})" if e.description else "")
         for e in result.get_asset_check_evaluations()
-        if not e.passed
+        if not e.passed and e.severity == AssetCheckSeverity.ERROR
     ]
     where = f"(run {result.run_id} in the Dagster UI: `make dagster`)"
     if failed_checks:
@@ -61,10 +70,9 @@ def failure_line(day: str, result: ExecuteInProcessResult) -> str:
             f"{day}: the {DAILY_JOB} run failed its data checks {', '.join(failed_checks)}; "
             f"nothing downstream of them was built {where}"
         )
-    failures = result.get_step_failure_events()
     errors = [
-        f"{event.step_key}: {(event.step_failure_data.error.message or '').strip().splitlines()[0]}"
-        for event in failures
+        f"{event.step_key}: {_root_cause(event.step_failure_data.error)}"
+        for event in result.get_step_failure_events()
         if event.step_failure_data.error is not None
     ]
     return f"{day}: the {DAILY_JOB} run failed at {'; '.join(errors) or 'an unknown step'} {where}"

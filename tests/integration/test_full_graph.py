@@ -11,9 +11,7 @@ from dagster import AssetKey, DagsterInstance, materialize
 from socialpulse.lake import Lake
 from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
-from socialpulse_assets.dbt import dbt_cli
 from socialpulse_assets.definitions import build_definitions
-from socialpulse_assets.resources import WarehouseResource
 from socialpulse_assets.run import RUN_CONFIG, dagster_home, materialise_days
 from tests.batch_samples import DAYS, TREND_DAY, TRENDING_CHALLENGE, TRENDING_SOUND, land_sample
 
@@ -76,12 +74,9 @@ def test_the_daily_job_on_duckdb_and_a_broken_mart_input_fails_its_dbt_test(
     # Bad data behind dbt's back: a sentiment label the scorer never produces.
     with Warehouse(url) as db:
         db.execute("UPDATE posts SET sentiment_label = 'furious' WHERE id = 'viral-0001'")
+    # The dbt models as the Definitions bind them (the run's warehouse, this project's dbt).
     dbt_models = build_definitions(process_settings).resolve_assets_def(AssetKey("stg_posts"))
-    again = materialize(
-        [dbt_models],
-        resources={"dbt": dbt_cli(), "warehouse": WarehouseResource(url=url)},
-        raise_on_error=False,
-    )
+    again = materialize([dbt_models], raise_on_error=False)
     failed = [e.check_name for e in again.get_asset_check_evaluations() if not e.passed]
     assert failed == ["accepted_values_stg_posts_sentiment_label__negative__neutral__positive"]
 

@@ -51,3 +51,18 @@ def test_socialpulse_batch_stops_at_a_failing_blocking_check(process_settings: S
         assert "trending_challenges" not in set(
             db.query("SELECT table_name FROM information_schema.tables")["table_name"]
         )
+
+
+def test_socialpulse_batch_names_the_step_that_failed(process_settings: Settings) -> None:
+    lake = Lake.from_settings(process_settings)
+    broken = lake.path("landing", f"dt={DAY}", "hour=09", "broken.parquet")
+    lake.fs.makedirs(broken.rsplit("/", 1)[0], exist_ok=True)
+    lake.fs.pipe(broken, b"not parquet")
+
+    result = CliRunner().invoke(app, ["batch", "--day", DAY])
+
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    [error] = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert error.startswith(f"error: {DAY}: the daily_batch run failed at cleansed_tables: ")
+    assert "broken.parquet" in error  # the cause, not Dagster's step wrapper
