@@ -138,7 +138,10 @@ class Warehouse:
         with self._pg, self._pg.cursor() as cursor:
             cursor.execute(sql.replace("?", "%s"), tuple(parameters))
             names = [d.name for d in cursor.description]
-            return pl.DataFrame(cursor.fetchall(), schema=names, orient="row")
+            # Every row decides a column's type: a NULL-led column (no sentiment yet) is common.
+            return pl.DataFrame(
+                cursor.fetchall(), schema=names, orient="row", infer_schema_length=None
+            )
 
     def ensure_table(self, table: str, schema: pl.Schema, key: Sequence[str]) -> None:
         """Create the table, or add the columns a newer release loads (never drops any)."""

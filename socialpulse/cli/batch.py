@@ -18,7 +18,7 @@ def batch(
         "-d",
         help="A YYYY-MM-DD day to (re)build; repeat it. Default: every landed day.",
     ),
-    baselines: bool = typer.Option(True, help="Recompute keyword_baselines afterwards."),
+    baselines: bool = typer.Option(True, help="Recompute keyword_baselines in each day's run."),
 ) -> None:
     """Run the daily_batch job for each day: warehouse tables, checks, analytics, marts, report.
 

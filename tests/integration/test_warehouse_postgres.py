@@ -38,3 +38,15 @@ def test_copy_load_round_trips_awkward_values_and_upserts(postgres_schema_url: s
         back["created_at"].dt.convert_time_zone("UTC").to_list() == AWKWARD["created_at"].to_list()
     )
     assert back["day"].to_list() == AWKWARD["day"].to_list()
+
+
+@pytest.mark.integration
+def test_a_column_null_for_its_first_hundreds_of_rows_reads_back(postgres_schema_url: str) -> None:
+    frame = pl.DataFrame(
+        {"id": list(range(300)), "score": [None] * 299 + [0.55]},
+        schema={"id": pl.Int64, "score": pl.Float64},
+    )
+    with Warehouse(postgres_schema_url) as db:
+        db.upsert("scores", frame, key=["id"])
+        back = db.query("SELECT id, score FROM scores ORDER BY id")
+    assert back["score"].to_list() == frame["score"].to_list()
