@@ -45,6 +45,7 @@ format: install
 # The Dagster UI on the embedded defaults, with the runs `make demo` / `socialpulse batch` recorded.
 dagster: install
 	mkdir -p .socialpulse/dagster
+	test -f .socialpulse/dagster/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > .socialpulse/dagster/dagster.yaml
 	DAGSTER_HOME=$(abspath .socialpulse/dagster) $(BIN)/dagster dev -w workspace.yaml
 
 services-up: install

@@ -111,7 +111,7 @@ def run_demo(
             .sort("window_start")
             .iter_rows(named=True)
         ]
-    # The batch half: the Dagster daily assets for each landed day, then keyword_baselines.
+    # The batch half: the daily_batch job (checks, marts and report included) per landed day.
     from socialpulse_assets.run import materialise_days
 
     batch = materialise_days(settings, landed_days(lake), say=say)

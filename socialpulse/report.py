@@ -1,8 +1,9 @@
 """The daily report: one self-contained HTML page (charts embedded) and one PNG summary figure.
 
-It reads what the daily assets loaded for the day (posts, alerts, trending challenges and
-sounds, characteristic phrases) and, given the lake, that day's word clouds. Counting happens in
-the warehouse (posts per UTC hour and label), so a day of millions of posts stays cheap.
+It reads the day through the dashboard's read model (`socialpulse.dashboard.queries`: alerts and
+trending from the dbt marts), posts and characteristic phrases from the warehouse and, given the
+lake, that day's word clouds. Counting happens in the warehouse (posts per UTC hour and label),
+so a day of millions of posts stays cheap.
 """
 
 from __future__ import annotations
@@ -67,22 +68,7 @@ def read_daily_report(db: Warehouse, day: date, lake: Lake | None = None) -> Dai
         for epoch_hour, label, posts in counts.iter_rows():
             hours = report.posts_by_hour.setdefault(label, [0] * 24)
             hours[int(epoch_hour) - first_hour] += int(posts)
-    if "alerts" in tables:
-        columns = ", ".join(queries.ALERT_COLUMNS)
-        alerts = queries.rows(
-            db.query(
-                f"SELECT {columns} FROM alerts WHERE window_start >= ? AND window_start < ? "
-                "ORDER BY window_start, alert_id",
-                [start, end],
-            )
-        )
-        samples = queries.sample_posts(
-            db, tables, (i for a in alerts for i in a["sample_post_ids"] or [])
-        )
-        for alert in alerts:
-            alert["full_key"] = queries.full_key(alert["key_kind"], alert["key"])
-            alert["samples"] = [samples[i] for i in alert["sample_post_ids"] or [] if i in samples]
-        report.alerts = alerts
+    report.alerts = queries.alerts_between(db, tables, start, end)
     trending = queries.latest_trending(db, tables, day=day.isoformat(), limit=10)
     report.challenges, report.music = trending["challenges"], trending["music"]
     if "characteristic_phrases" in tables:

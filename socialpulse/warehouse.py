@@ -73,7 +73,8 @@ def _holds_no_type(dtype: pl.DataType) -> bool:
 
 def typed_rows(rows: list[tuple[Any, ...]], names: list[str], oids: list[int]) -> pl.DataFrame:
     """Query rows as a frame; columns whose values give no type take it from Postgres."""
-    frame = pl.DataFrame(rows, schema=names, orient="row")
+    # Every row decides a column's type: a NULL-led column (no sentiment yet) is common.
+    frame = pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
     casts = [
         pl.col(name).cast(_POSTGRES_OID_TYPES[oid])
         for name, oid in zip(names, oids, strict=True)

@@ -16,10 +16,15 @@ from dagster import (
 from socialpulse.lake import Lake, landing_day, landing_files
 from socialpulse_assets.resources import LakeResource
 
+DAILY_JOB = "daily_batch"
+DAILY_SELECTION = AssetSelection.groups("lake", "analytics", "staging", "marts", "reports")
 daily_job = define_asset_job(
-    "daily_batch",
-    selection=AssetSelection.groups("lake", "analytics")
-    - AssetSelection.assets("keyword_baselines"),
+    DAILY_JOB,
+    selection=DAILY_SELECTION,
+    description="One day end to end: landing -> warehouse tables -> Great Expectations gates "
+    "(blocking checks stop what is downstream) -> analytics and keyword_baselines -> dbt "
+    "staging and marts with their tests -> the daily report. The schedule, the landing sensor, "
+    "`socialpulse batch` and the demo all launch this job.",
 )
 
 daily_schedule = build_schedule_from_partitioned_job(daily_job, hour_of_day=1)

@@ -1,4 +1,4 @@
-"""Materialisation metadata: row counts, markdown previews and small PNG charts."""
+"""Materialisation metadata: Dagster's table keys, markdown previews and small PNG charts."""
 
 from __future__ import annotations
 
@@ -6,18 +6,37 @@ import base64
 import io
 
 import polars as pl
-from dagster import MetadataValue
+from dagster import MetadataValue, TableColumn, TableSchema
 
 
-def table_metadata(frame: pl.DataFrame, rows: int = 10) -> dict[str, object]:
-    head = frame.head(rows)
+def column_schema(frame: pl.DataFrame) -> TableSchema:
+    return TableSchema(
+        columns=[TableColumn(name, str(dtype)) for name, dtype in frame.schema.items()]
+    )
+
+
+def table_metadata(
+    table: str, frame: pl.DataFrame, *, preview: pl.DataFrame | None = None, rows: int = 10
+) -> dict[str, object]:
+    """Dagster's table keys for the rows written to warehouse `table`, and a markdown preview.
+
+    The keys are spelled out: dagster 1.13 does not export `TableMetadataSet`.
+    """
+    head = (frame if preview is None else preview).head(rows)
     header = "| " + " | ".join(head.columns) + " |"
     rule = "| " + " | ".join("---" for _ in head.columns) + " |"
     body = ["| " + " | ".join(str(v) for v in row) + " |" for row in head.iter_rows()]
     return {
-        "row_count": MetadataValue.int(frame.height),
+        "dagster/table_name": table,
+        "dagster/row_count": MetadataValue.int(frame.height),
+        "dagster/column_schema": MetadataValue.table_schema(column_schema(frame)),
         "preview": MetadataValue.md("\n".join([header, rule, *body])),
     }
+
+
+def empty_table_metadata(table: str) -> dict[str, object]:
+    """A materialisation that wrote no rows to warehouse `table`."""
+    return {"dagster/row_count": MetadataValue.int(0), "dagster/table_name": table}
 
 
 def _png_markdown(figure, alt: str) -> MetadataValue:

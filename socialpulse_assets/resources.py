@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dagster import ConfigurableResource, EnvVar
 from dagster_aws.s3 import S3Resource
-from dagster_dbt import DbtCliResource
 
 from socialpulse.lake import Lake
 from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
+from socialpulse_assets.dbt import dbt_cli
 
 
 class LakeResource(ConfigurableResource):
@@ -64,15 +64,9 @@ def s3_resource(settings: Settings, *, secrets_from_env: bool) -> S3Resource:
     )
 
 
-def dbt_resource() -> DbtCliResource:
-    from socialpulse_assets.assets.marts import dbt_cli
-
-    return dbt_cli()
-
-
 def local_resources(settings: Settings) -> dict[str, object]:
     return {
-        "dbt": dbt_resource(),
+        "dbt": dbt_cli(),
         "lake": LakeResource(
             url=settings.resolved_lake_url, s3=s3_resource(settings, secrets_from_env=False)
         ),
@@ -82,7 +76,7 @@ def local_resources(settings: Settings) -> dict[str, object]:
 
 def production_resources(settings: Settings) -> dict[str, object]:
     return {
-        "dbt": dbt_resource(),
+        "dbt": dbt_cli(),
         "lake": LakeResource(
             url=settings.resolved_lake_url, s3=s3_resource(settings, secrets_from_env=True)
         ),

@@ -1,38 +1,39 @@
-"""Materialise the daily graph in-process, outside `dagster dev`: for the demo and the CLI.
+"""Launch the code location's `daily_batch` job outside `dagster dev`: for the demo and the CLI.
 
-Runs are recorded in a persistent Dagster instance under `<state_dir>/dagster` (or DAGSTER_HOME
-when set), so `make dagster` afterwards shows them in the UI with their metadata.
+It is the job the schedule and the landing sensor launch, checks and dbt marts included, taken
+from the `Definitions` built for the caller's settings and run in this process through a
+persistent Dagster instance under `<state_dir>/dagster` (or DAGSTER_HOME when set), so
+`make dagster` afterwards shows every run by its job name, with its metadata and check results.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster import AssetKey, DagsterInstance, ExecuteInProcessResult, materialize
-from dagster._core.instance.ref import InstanceRef
+from dagster import (
+    AssetCheckSeverity,
+    AssetKey,
+    AssetSelection,
+    DagsterInstance,
+    ExecuteInProcessResult,
+)
+from dagster_shared.error import SerializableErrorInfo
 
 from socialpulse.batch.skipped import day_range, out_of_range
 from socialpulse.lake import Lake, landing_files
 from socialpulse.settings import Settings
-from socialpulse_assets.assets import analytics, lake_ingest, report, text_insights
+from socialpulse_assets.automation import DAILY_JOB, DAILY_SELECTION
 from socialpulse_assets.partitions import daily
-from socialpulse_assets.resources import RESOURCES_BY_ENV
 
-# Progress goes through `say` and a failure is raised as BatchStepFailed; Dagster's own log (with
-# tracebacks) stays in the instance, for the UI.
-QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-DAILY_ASSETS = [
-    lake_ingest.cleansed_tables,
-    lake_ingest.alerts,
-    analytics.trending_challenges,
-    analytics.trending_music,
-    analytics.sentiment_summary,
-    text_insights.text_insights,
-    report.daily_report,
-]
+# Progress goes through `say`; Dagster's own step-by-step log stays in the instance (the UI).
+RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+# The instance this project creates sends nothing anywhere.
+INSTANCE_YAML = "# Written by SocialPulse (socialpulse_assets.run).\ntelemetry:\n  enabled: false\n"
 
 
 @dataclass
@@ -45,33 +46,47 @@ class BatchSummary:
     skipped_duplicates: int = 0  # repeated deliveries of a post id in the built days
 
 
-class BatchStepFailed(RuntimeError):
-    """A step of a batch run failed; the run's log in the Dagster instance has the traceback."""
-
-    def __init__(self, what: str, step: str, cause: str, run_id: str) -> None:
-        super().__init__(f"{what}: step {step} failed: {cause}")
-        self.what, self.step, self.cause, self.run_id = what, step, cause, run_id
-
-
-def _raise_on_failure(result: ExecuteInProcessResult, what: str) -> None:
-    if result.success:
-        return
-    failures = result.get_step_failure_events()
-    if not failures:  # the run failed outside any step (e.g. while starting)
-        raise BatchStepFailed(what, "(none)", "the run failed before its steps", result.run_id)
-    failure = failures[0]
-    error = failure.step_failure_data.error
-    # The user's exception is the cause of Dagster's wrapper; its first line ("module.Class:
-    # message") says what went wrong.
-    root = (error.cause or error) if error else None
-    cause = root.message.strip().splitlines()[0].rstrip(".") if root else "unknown error"
-    raise BatchStepFailed(what, failure.step_key, cause, result.run_id)
+class DailyRunFailed(RuntimeError):
+    """A daily run failed; the message is one line saying which day, what failed and where."""
 
 
 def dagster_home(settings: Settings) -> Path:
+    """DAGSTER_HOME, or `<state_dir>/dagster` with a dagster.yaml that turns telemetry off."""
     home = Path(os.environ.get("DAGSTER_HOME") or settings.state_dir / "dagster").resolve()
     home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(INSTANCE_YAML, encoding="utf-8")
     return home
+
+
+def _root_cause(error: SerializableErrorInfo) -> str:
+    """The first line of the innermost error: the user's, not Dagster's step wrapper."""
+    while error.cause is not None:
+        error = error.cause
+    return next(iter(error.message.strip().splitlines()), error.cls_name or "no message")
+
+
+def failure_line(day: str, result: ExecuteInProcessResult) -> str:
+    """One line: the failed error-severity checks, else the failed steps with their first error."""
+    failed_checks = [
+        f"{e.asset_key.to_user_string()}:{e.check_name}"
+        + (f" ({e.description})" if e.description else "")
+        for e in result.get_asset_check_evaluations()
+        if not e.passed and e.severity == AssetCheckSeverity.ERROR
+    ]
+    where = f"(run {result.run_id} in the Dagster UI: `make dagster`)"
+    if failed_checks:
+        return (
+            f"{day}: the {DAILY_JOB} run failed its data checks {', '.join(failed_checks)}; "
+            f"nothing downstream of them was built {where}"
+        )
+    errors = [
+        f"{event.step_key}: {_root_cause(event.step_failure_data.error)}"
+        for event in result.get_step_failure_events()
+        if event.step_failure_data.error is not None
+    ]
+    return f"{day}: the {DAILY_JOB} run failed at {'; '.join(errors) or 'an unknown step'} {where}"
 
 
 def materialise_days(
@@ -81,16 +96,25 @@ def materialise_days(
     baselines: bool = True,
     say: Callable[[str], None] = print,
 ) -> BatchSummary:
-    """The daily assets for each day, then keyword_baselines; BatchStepFailed if a run fails."""
-    resources = RESOURCES_BY_ENV[settings.env](settings)
-    instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(dagster_home(settings))))
-    valid = daily.get_partition_keys()
-    summary = BatchSummary(kept_days=day_range(valid))
-    requested = sorted(set(days))
-    summary.skipped = [day for day in requested if day not in set(valid)]
+    """One `daily_batch` run per day (keyword_baselines left out when `baselines` is false).
+
+    Raises DailyRunFailed at the first failed run: the days after it are not built.
+    """
+    from socialpulse_assets.definitions import build_definitions
+
+    definitions = build_definitions(settings)
+    job = definitions.resolve_job_def(DAILY_JOB)
+    selection = None
+    if not baselines:
+        chosen = DAILY_SELECTION - AssetSelection.assets("keyword_baselines")
+        selection = sorted(chosen.resolve(definitions.resolve_asset_graph()))
+    partition_keys = daily.get_partition_keys()
+    valid = set(partition_keys)
+    summary = BatchSummary(kept_days=day_range(partition_keys))
+    summary.skipped = sorted(set(days) - valid)
     if summary.skipped:
         lake = Lake.from_settings(settings)
-        skipped = out_of_range(lake, landing_files(lake), set(valid))
+        skipped = out_of_range(lake, landing_files(lake), valid)
         summary.skipped_out_of_range = sum(
             rows for day, rows in skipped.rows_by_day.items() if day in summary.skipped
         )
@@ -98,31 +122,24 @@ def materialise_days(
             f"skipping {', '.join(summary.skipped)} ({summary.skipped_out_of_range} landed rows): "
             f"outside the daily partitions {summary.kept_days} (SOCIALPULSE_BATCH_START..today)"
         )
-    for day in (day for day in requested if day not in summary.skipped):
-        say(f"materialising the daily assets for {day}")
-        result = materialize(
-            DAILY_ASSETS,
-            resources=resources,
-            partition_key=day,
-            instance=instance,
-            run_config=QUIET,
-            raise_on_error=False,
-        )
-        _raise_on_failure(result, f"the daily assets for {day}")
-        for materialisation in result.asset_materializations_for_node("cleansed_tables"):
-            if materialisation.asset_key == AssetKey("posts"):
-                duplicates = materialisation.metadata.get("skipped_duplicates")
-                summary.skipped_duplicates += duplicates.value if duplicates else 0
-        summary.days.append(day)
-    if baselines and summary.days:
-        say("materialising keyword_baselines")
-        result = materialize(
-            [analytics.keyword_baselines],
-            resources=resources,
-            instance=instance,
-            run_config=QUIET,
-            raise_on_error=False,
-        )
-        _raise_on_failure(result, "keyword_baselines")
-        summary.baselines = True
+    with DagsterInstance.from_config(str(dagster_home(settings))) as instance:
+        for day in sorted(set(days) & valid):
+            say(f"running {DAILY_JOB} for {day}")
+            # dagster-dbt echoes dbt's log to stdout; the run's compute logs keep it for the UI.
+            with contextlib.redirect_stdout(io.StringIO()):
+                result = job.execute_in_process(
+                    run_config=RUN_CONFIG,
+                    instance=instance,
+                    partition_key=day,
+                    asset_selection=selection,
+                    raise_on_error=False,
+                )
+            if not result.success:
+                raise DailyRunFailed(failure_line(day, result))
+            for materialisation in result.asset_materializations_for_node("cleansed_tables"):
+                if materialisation.asset_key == AssetKey("posts"):
+                    duplicates = materialisation.metadata.get("skipped_duplicates")
+                    summary.skipped_duplicates += duplicates.value if duplicates else 0
+            summary.days.append(day)
+    summary.baselines = baselines and bool(summary.days)
     return summary

@@ -85,3 +85,19 @@ def postgres_schema_url(postgres_url: str):
     finally:
         with Warehouse(postgres_url) as db:
             db.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def process_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """This process's settings on a fresh state directory (lake, DuckDB, Dagster instance).
+
+    Jobs launched through the instance are reconstructed from the process's settings, as in
+    any Dagster process, so tests point the environment at `tmp_path` rather than at resources.
+    """
+    from socialpulse.settings import get_settings
+
+    monkeypatch.setenv("SOCIALPULSE_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()

@@ -2,7 +2,8 @@
 
 `load_sample_warehouse` is the known day the dashboard, report, browser and Postgres tests share:
 a steady #glowup that bursts at noon (with an alert), a trending challenge and sound, 15-minute
-sentiment windows and hour-of-week baselines.
+sentiment windows and hour-of-week baselines. `land_sample_day` lands the same posts and alert
+in a lake, for the daily_batch job (and its dbt marts) to build the warehouse from.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ import polars as pl
 import pyarrow as pa
 
 from socialpulse.alerts import ALERT_ARROW_SCHEMA, Alert, alert_id_for
+from socialpulse.batch.baselines import BASELINES_SCHEMA
+from socialpulse.lake import LANDING_ARROW_SCHEMA, Lake, write_landing_batch
 from socialpulse.warehouse import Warehouse
+from streaming_flows.alert_sinks import alert_object_path
 
 DAY = date(2024, 3, 10)
 START = datetime(2024, 3, 10, tzinfo=UTC)
@@ -141,15 +145,7 @@ def load_sample_warehouse(url: str) -> None:
     """The known day (see the module docstring) loaded into the warehouse at `url`."""
     posts = sample_posts()
     burst_ids = tuple(posts.filter(pl.col("created_at") >= BURST_HOUR)["id"].head(3).to_list())
-    baselines = pl.DataFrame(
-        {
-            "key": [f"hashtag:{ALERT_KEY}"] * 168,
-            "hour_of_week": list(range(168)),
-            "posts_centre": [BASELINE_PER_HOUR / 60] * 168,
-            "posts_spread": [0.5 / 60] * 168,
-        },
-        schema_overrides={"hour_of_week": pl.Int32},
-    )
+    baselines = sample_baselines()
     with Warehouse(url) as db:
         db.upsert("posts", posts, ["id"])
         db.upsert("sentiment_summary", sentiment_windows(posts), ["key", "window_start"])
@@ -157,3 +153,58 @@ def load_sample_warehouse(url: str) -> None:
         db.upsert("trending_challenges", trending([TRENDING_CHALLENGE, "dance"]), ["day", "rank"])
         db.upsert("trending_music", trending([TRENDING_SOUND, "7000001"]), ["day", "rank"])
         insert_alert(db, make_alert("hashtag", ALERT_KEY, BURST_HOUR, sample_post_ids=burst_ids))
+
+
+def sample_baselines() -> pl.DataFrame:
+    """#glowup's hour-of-week baselines: BASELINE_PER_HOUR posts an hour, spread 0.5."""
+    return pl.DataFrame(
+        {
+            "key": [f"hashtag:{ALERT_KEY}"] * 168,
+            "hour_of_week": list(range(168)),
+            "posts_centre": [BASELINE_PER_HOUR / 60] * 168,
+            "posts_spread": [0.5 / 60] * 168,
+            "engagement_centre": [0.0] * 168,
+            "engagement_spread": [0.0] * 168,
+            "sentiment_centre": [0.4] * 168,
+            "sentiment_spread": [0.1] * 168,
+            "weeks": [4] * 168,
+            "computed_at": [START] * 168,
+        },
+        schema=BASELINES_SCHEMA,
+    )
+
+
+def land_sample_day(lake: Lake, warehouse_url: str) -> None:
+    """The known day as the stream leaves it: posts in landing/, the noon alert in alerts/.
+
+    The hour-of-week baselines go straight to the warehouse (the batch computes them from
+    weeks of history this day does not have); the daily_batch job builds everything else.
+    """
+    posts = sample_posts()
+    records = [
+        {
+            **dict.fromkeys(LANDING_ARROW_SCHEMA.names),
+            **post,
+            "platform": "tiktok",
+            "author_name": post["author_id"],
+            "plays": 100,
+            "likes": 10,
+            "shares": 1,
+            "comments": 2,
+            "language": "en",
+            "kafka_topic": "socialpulse.posts",
+            "kafka_partition": 0,
+            "kafka_offset": offset,
+            "ingested_at": post["created_at"] + timedelta(seconds=1),
+        }
+        for offset, post in enumerate(posts.iter_rows(named=True))
+    ]
+    write_landing_batch(lake, records, "socialpulse.posts", 0)
+    burst_ids = tuple(posts.filter(pl.col("created_at") >= BURST_HOUR)["id"].head(3).to_list())
+    alert = make_alert("hashtag", ALERT_KEY, BURST_HOUR, sample_post_ids=burst_ids)
+    lake.write_table(
+        alert_object_path(lake, alert),
+        pa.Table.from_pylist([alert.to_record()], schema=ALERT_ARROW_SCHEMA),
+    )
+    with Warehouse(warehouse_url) as db:
+        db.upsert("keyword_baselines", sample_baselines(), ["key", "hour_of_week"])

@@ -1,4 +1,4 @@
-"""`socialpulse batch`: the Dagster daily assets for landed days, without a Dagster deployment."""
+"""`socialpulse batch`: the daily_batch job for landed days, without a Dagster deployment."""
 
 from __future__ import annotations
 
@@ -20,16 +20,16 @@ def batch(
         callback=parse_days,
         help="A YYYY-MM-DD day to (re)build; repeat it. Default: every landed day.",
     ),
-    baselines: bool = typer.Option(True, help="Recompute keyword_baselines afterwards."),
+    baselines: bool = typer.Option(True, help="Recompute keyword_baselines in each day's run."),
 ) -> None:
-    """Parse the lake into the warehouse, then trending, sentiment summary and baselines.
+    """Run the daily_batch job for each day: warehouse tables, checks, analytics, marts, report.
 
-    The runs are recorded in the Dagster instance under <state_dir>/dagster (or DAGSTER_HOME), so
-    `make dagster` shows them. Re-running a day replaces it; nothing is duplicated. A failed step
-    ends the command with one line and exit code 1; its traceback is in the run's log.
+    It is the job the schedule runs; the runs are recorded in the Dagster instance under
+    <state_dir>/dagster (or DAGSTER_HOME), so `make dagster` shows them. A failed blocking check
+    stops the day's downstream assets and the command. Re-running a day replaces it.
     """
     from socialpulse.lake import Lake, landed_days
-    from socialpulse_assets.run import BatchStepFailed, materialise_days
+    from socialpulse_assets.run import DailyRunFailed, materialise_days
 
     settings = get_settings()
     days = day or landed_days(Lake.from_settings(settings))
@@ -46,12 +46,11 @@ def batch(
             baselines=baselines,
             say=lambda line: console.print(f"[dim]…[/dim] {line}"),
         )
-    except BatchStepFailed as failure:
-        # One line, not a traceback: Typer's pretty printer took minutes over Dagster's frames.
+    except DailyRunFailed as failure:
+        # One line, not a traceback (the run's log in the Dagster instance has it).
         console.print(
-            f"[red]batch failed[/red] in {failure.what}: step {failure.step}: {failure.cause}. "
-            "Fix or move aside the input it names, then rerun `socialpulse batch`; the "
-            f"traceback is in run {failure.run_id} (`make dagster`).",
+            f"[red]batch failed:[/red] {redact(str(failure))}; fix what it names, then rerun "
+            "`socialpulse batch`",
             markup=True,
             highlight=False,
             soft_wrap=True,

@@ -22,16 +22,21 @@ def demo(
 ) -> None:
     """Generate posts, push them through Kafka and the dataflow, land and load them, summarise."""
     from socialpulse.demo import run_demo
+    from socialpulse_assets.run import DailyRunFailed
 
     share(malformed_rate, "--malformed-rate")
 
-    summary = run_demo(
-        get_settings(),
-        posts=posts,
-        malformed_rate=malformed_rate,
-        seed=seed,
-        say=lambda line: console.print(f"[dim]…[/dim] {line}"),
-    )
+    try:
+        summary = run_demo(
+            get_settings(),
+            posts=posts,
+            malformed_rate=malformed_rate,
+            seed=seed,
+            say=lambda line: console.print(f"[dim]…[/dim] {line}"),
+        )
+    except DailyRunFailed as failure:
+        console.print(f"[red]error:[/red] {redact(str(failure))}", soft_wrap=True)
+        raise typer.Exit(1) from None
     table = Table(title="socialpulse demo", show_header=False)
     table.add_column("what")
     table.add_column("result")
@@ -48,7 +53,7 @@ def demo(
         ("alerts", "\n".join([str(summary.alerts), *summary.alert_lines])),
         ("top hashtags", ", ".join(f"#{tag} ({n})" for tag, n in summary.top_hashtags)),
         ("sentiment", ", ".join(f"{k}: {v}" for k, v in summary.sentiment_split.items())),
-        ("batch (Dagster assets)", ", ".join(summary.batch_days) or "no day materialised"),
+        ("batch (daily_batch job)", ", ".join(summary.batch_days) or "no day materialised"),
         (
             "trending challenges",
             ", ".join(f"#{k} ({p} posts, {a} authors)" for k, p, a in summary.trending) or "none",

@@ -1,9 +1,9 @@
-"""What the dashboard and the daily report read from the warehouse, in either dialect.
+"""The read model of the dashboard and the daily report, over the dbt marts, in either dialect.
 
 Each function takes an open `Warehouse` and returns plain JSON-ready rows (timestamps as UTC ISO
-strings). The dbt marts are preferred when they exist (they carry the outcome of an alert and
-the activity band already computed); without them the base tables the Dagster assets load give
-the same shapes, so the dashboard works right after `socialpulse batch` and before dbt has run.
+strings). The daily_batch job builds the marts (they carry the outcome of an alert and the
+activity band already computed), and they are read whenever they exist; a warehouse that dbt
+has not built yet (a stream-only setup) is read from the base tables in the same shapes.
 """
 
 from __future__ import annotations
@@ -81,23 +81,30 @@ def full_key(key_kind: str, key: str) -> str:
     return f"{key_kind}:{key}"
 
 
-def latest_alerts(
-    db: Warehouse, tables: set[str], *, limit: int = 50, key: str | None = None
+def alerts_source(tables: set[str]) -> str | None:
+    """mart_alerts (alerts with their outcome) once dbt has built it, else the alerts table."""
+    for table in ("mart_alerts", "alerts"):
+        if table in tables:
+            return table
+    return None
+
+
+def _read_alerts(
+    db: Warehouse,
+    tables: set[str],
+    where: str,
+    parameters: list[Any],
+    order: str,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The most recently detected alerts, newest first, each with its sample posts' text."""
-    source = "mart_alerts" if "mart_alerts" in tables else "alerts"
-    if source not in tables:
+    source = alerts_source(tables)
+    if source is None:
         return []
     columns = ", ".join(ALERT_COLUMNS) + (", outcome" if source == "mart_alerts" else "")
-    where, parameters = "", []
-    if key is not None:
-        kind, _, value = key.partition(":")
-        where, parameters = "WHERE key_kind = ? AND key = ?", [kind, value]
-    frame = db.query(
-        f"SELECT {columns} FROM {source} {where} "
-        "ORDER BY detected_at DESC, window_start DESC, alert_id LIMIT ?",
-        [*parameters, limit],
-    )
+    sql = f"SELECT {columns} FROM {source} {where} ORDER BY {order}"
+    if limit is not None:
+        sql, parameters = f"{sql} LIMIT ?", [*parameters, limit]
+    frame = db.query(sql, parameters)
     alerts = rows(frame)
     samples = sample_posts(db, tables, (i for a in alerts for i in a["sample_post_ids"] or []))
     for alert in alerts:
@@ -105,6 +112,26 @@ def latest_alerts(
         alert.setdefault("outcome", None)
         alert["samples"] = [samples[i] for i in alert["sample_post_ids"] or [] if i in samples]
     return alerts
+
+
+def latest_alerts(
+    db: Warehouse, tables: set[str], *, limit: int = 50, key: str | None = None
+) -> list[dict[str, Any]]:
+    """The most recently detected alerts, newest first, each with its sample posts' text."""
+    where, parameters = "", []
+    if key is not None:
+        kind, _, value = key.partition(":")
+        where, parameters = "WHERE key_kind = ? AND key = ?", [kind, value]
+    order = "detected_at DESC, window_start DESC, alert_id"
+    return _read_alerts(db, tables, where, parameters, order, limit)
+
+
+def alerts_between(
+    db: Warehouse, tables: set[str], start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Alerts whose window starts in [start, end), in time order, with their sample posts."""
+    where = "WHERE window_start >= ? AND window_start < ?"
+    return _read_alerts(db, tables, where, [start, end], "window_start, alert_id")
 
 
 def sample_posts(
@@ -126,9 +153,10 @@ def watched_keys(
 ) -> list[dict[str, str]]:
     """Keys worth a chart: recently alerted ones, the watch-list, then the latest trends."""
     keys: dict[str, str] = {}
-    if "alerts" in tables:
+    source = alerts_source(tables)
+    if source is not None:
         recent = db.query(
-            "SELECT key_kind, key, max(detected_at) AS last FROM alerts "
+            f"SELECT key_kind, key, max(detected_at) AS last FROM {source} "
             "GROUP BY key_kind, key ORDER BY last DESC LIMIT ?",
             [limit],
         )

@@ -17,7 +17,12 @@ from socialpulse.batch.trending import (
 from socialpulse.lake import Lake, landing_files
 from socialpulse.loading import deduplicate_posts
 from socialpulse.settings import get_settings
-from socialpulse_assets.metadata import bar_chart, hour_of_week_chart, table_metadata
+from socialpulse_assets.metadata import (
+    bar_chart,
+    empty_table_metadata,
+    hour_of_week_chart,
+    table_metadata,
+)
 from socialpulse_assets.partitions import daily
 from socialpulse_assets.resources import LakeResource, WarehouseResource
 
@@ -70,7 +75,9 @@ def keyword_baselines(
         )
         with warehouse.connect() as db:  # the table exists for dbt and BI tools all the same
             db.ensure_table("keyword_baselines", BASELINES_SCHEMA, ["key", "hour_of_week"])
-        return MaterializeResult(metadata={"row_count": 0, "window_end": end.isoformat()})
+        return MaterializeResult(
+            metadata={**empty_table_metadata("keyword_baselines"), "window_end": end.isoformat()}
+        )
     path = write_keyword_baselines(the_lake, baselines)
     with warehouse.connect() as db:
         db.replace_where("keyword_baselines", baselines, "1 = 1", (), key=["key", "hour_of_week"])
@@ -80,7 +87,7 @@ def keyword_baselines(
     profile = baselines.filter(pl.col("key") == busiest).sort("hour_of_week")
     return MaterializeResult(
         metadata={
-            **table_metadata(baselines),
+            **table_metadata("keyword_baselines", baselines),
             "path": path,
             "keys": baselines["key"].n_unique(),
             "window_end": end.isoformat(),
@@ -106,7 +113,7 @@ def _trending(
         _landed_days(lake.lake(), day - timedelta(days=config.baseline_days), day)
     )
     if posts.is_empty():
-        return MaterializeResult(metadata={"row_count": 0})
+        return MaterializeResult(metadata=empty_table_metadata(table))
     items, key = (
         (challenge_items(posts), "challenge")
         if table == "trending_challenges"
@@ -127,7 +134,7 @@ def _trending(
     context.log.info(f"{table} {day}: {ranked.height} keys met the minimum support")
     return MaterializeResult(
         metadata={
-            **table_metadata(ranked),
+            **table_metadata(table, ranked),
             "growth_chart": bar_chart(
                 ranked.head(15)["key"].to_list(),
                 ranked.head(15)["growth"].to_list(),
@@ -174,10 +181,10 @@ def sentiment_summary(
     day = date.fromisoformat(context.partition_key)
     landed = _landed_days(lake.lake(), day, day)
     if landed.is_empty():
-        return MaterializeResult(metadata={"row_count": 0})
+        return MaterializeResult(metadata=empty_table_metadata("sentiment_summary"))
     summary = compute_sentiment_summary(landed).with_columns(day=pl.lit(day))
     with warehouse.connect() as db:
         db.replace_where(
             "sentiment_summary", summary, "day = ?", (day,), key=["key", "window_start"]
         )
-    return MaterializeResult(metadata=table_metadata(summary))
+    return MaterializeResult(metadata=table_metadata("sentiment_summary", summary))

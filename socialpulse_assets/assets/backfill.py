@@ -184,4 +184,9 @@ def spark_backfill(
     )
 
 
-spark_backfill_job = define_asset_job("spark_backfill_job", selection=[spark_backfill])
+spark_backfill_job = define_asset_job(
+    "spark_backfill_job",
+    selection=[spark_backfill],
+    description="Recompute a range of days with PySpark in one run (pick the range in the "
+    "launchpad's backfill dialog); see spark_backfill.",
+)

@@ -16,7 +16,7 @@ from socialpulse.alerts import ALERT_ARROW_SCHEMA
 from socialpulse.batch.cleansing import TABLE_KEYS, cleanse, refresh_dimensions
 from socialpulse.batch.skipped import day_range, out_of_range
 from socialpulse.lake import landing_day, landing_files, utc_day_bounds
-from socialpulse_assets.metadata import table_metadata
+from socialpulse_assets.metadata import empty_table_metadata, table_metadata
 from socialpulse_assets.partitions import daily
 from socialpulse_assets.resources import LakeResource, WarehouseResource
 
@@ -89,7 +89,8 @@ def cleansed_tables(
         for table in TABLE_KEYS:
             extra = skipped_metadata if table == "posts" else {}
             yield MaterializeResult(
-                asset_key=table, metadata={"row_count": 0, "landing_files": 0, **extra}
+                asset_key=table,
+                metadata={**empty_table_metadata(table), "landing_files": 0, **extra},
             )
         return
     landed = the_lake.read(files)
@@ -107,7 +108,7 @@ def cleansed_tables(
         yield MaterializeResult(
             asset_key=table,
             metadata={
-                **table_metadata(frame),
+                **table_metadata(table, frame),
                 "warehouse_rows": totals[table],
                 "landing_files": len(files),
                 **(skipped_metadata if table == "posts" else {}),
@@ -135,7 +136,7 @@ def alerts(
             db.ensure_table(
                 "alerts", pl.from_arrow(ALERT_ARROW_SCHEMA.empty_table()).schema, ["alert_id"]
             )
-        return MaterializeResult(metadata={"row_count": 0, "alert_files": 0})
+        return MaterializeResult(metadata={**empty_table_metadata("alerts"), "alert_files": 0})
     frame = frame.unique("alert_id", keep="first").sort("window_start", "alert_id")
     with warehouse.connect() as db:
         db.replace_where(
@@ -149,9 +150,11 @@ def alerts(
     return MaterializeResult(
         metadata={
             **table_metadata(
-                frame.select(
+                "alerts",
+                frame,
+                preview=frame.select(
                     "window_start", "key_kind", "key", "direction", "observed", "expected", "score"
-                )
+                ),
             ),
             "alert_files": len(files),
             "by_direction": MetadataValue.json(dict(counts.iter_rows())),

@@ -12,13 +12,8 @@ from socialpulse_assets.resources import LakeResource, WarehouseResource
 
 
 @asset(
-    deps=[
-        "alerts",
-        "trending_challenges",
-        "trending_music",
-        "sentiment_summary",
-        "text_insights",
-    ],
+    # What `read_daily_report` reads: posts per hour, the dbt marts, phrases and word clouds.
+    deps=["posts", "text_insights", "mart_alerts", "mart_trending_daily"],
     partitions_def=daily,
     group_name="reports",
     kinds={"html", "png"},

@@ -7,9 +7,8 @@ from socialpulse.baselines import read_keyword_baselines
 from socialpulse.lake import Lake
 from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
-from socialpulse_assets.assets import analytics
+from socialpulse_assets.assets import analytics, lake_ingest, report, text_insights
 from socialpulse_assets.resources import LakeResource, WarehouseResource, s3_resource
-from socialpulse_assets.run import DAILY_ASSETS
 from tests.batch_samples import (
     DAYS,
     TREND_DAY,
@@ -19,7 +18,16 @@ from tests.batch_samples import (
     land_sample,
 )
 
-DAILY = DAILY_ASSETS  # what `socialpulse batch` and the demo build per day
+# The daily job's Python assets on S3 (the whole job, dbt included: test_full_graph.py).
+DAILY = [
+    lake_ingest.cleansed_tables,
+    lake_ingest.alerts,
+    analytics.trending_challenges,
+    analytics.trending_music,
+    analytics.sentiment_summary,
+    text_insights.text_insights,
+    report.daily_report,
+]
 TABLES = ("posts", "authors", "challenges", "post_challenges", "music", "sentiment_summary")
 
 

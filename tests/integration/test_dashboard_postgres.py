@@ -11,6 +11,7 @@ from socialpulse.dashboard import create_app
 from socialpulse.report import render_daily_report
 from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
+from tests.dashboard_marts import assert_dashboard_and_report_read_the_marts, build_sample_day
 from tests.dashboard_samples import (
     ALERT_KEY,
     BASELINE_PER_HOUR,
@@ -74,3 +75,11 @@ def test_daily_report_reads_postgres(postgres_schema_url: str, tmp_path) -> None
     html = paths["html"].read_text()
     assert f"hashtag:{ALERT_KEY}" in html and SAMPLE_TEXT in html
     assert f"{24 * BASELINE_PER_HOUR + BURST_POSTS:,}<span>posts</span>" in html
+
+
+def test_every_endpoint_and_the_report_read_the_marts_on_postgres(
+    process_settings: Settings, postgres_schema_url: str
+) -> None:
+    settings = process_settings.model_copy(update={"warehouse_url": postgres_schema_url})
+    lake = build_sample_day(settings)
+    assert_dashboard_and_report_read_the_marts(settings, lake)

@@ -1,44 +1,39 @@
-"""The whole graph (Python assets, GX checks, dbt models and tests) in one Dagster run.
+"""The daily_batch job (Python assets, GX checks, dbt models and tests, report) on both warehouses.
 
-Three days are loaded first (the history trending compares against); then one run builds the
-last day, keyword_baselines, every dbt model and runs every check, on DuckDB and on Postgres.
+Three days are built first (the history trending compares against); then the job's run of the
+last day, with keyword_baselines of the week before, builds every dbt model and runs every
+check, on DuckDB and on Postgres, run through the Dagster instance as the CLI runs it.
 """
 
-from pathlib import Path
-
 import pytest
-from dagster import materialize
+from dagster import AssetKey, DagsterInstance, materialize
 
 from socialpulse.lake import Lake
+from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
-from socialpulse_assets.assets import analytics, marts
-from socialpulse_assets.checks import CHECKS
-from socialpulse_assets.resources import LakeResource, WarehouseResource, dbt_resource
-from socialpulse_assets.run import DAILY_ASSETS
+from socialpulse_assets.definitions import build_definitions
+from socialpulse_assets.run import RUN_CONFIG, dagster_home, materialise_days
 from tests.batch_samples import DAYS, TREND_DAY, TRENDING_CHALLENGE, TRENDING_SOUND, land_sample
 
 # Baselines from the week before the trend day, as the nightly run would have them.
 BASELINES = {"ops": {"keyword_baselines": {"config": {"weeks": 1, "end": "2024-03-10T00:00:00Z"}}}}
 
 
-def _run_everything(lake_dir: Path, warehouse_url: str):
-    land_sample(Lake.from_url(str(lake_dir)))
-    resources = {
-        "lake": LakeResource(url=str(lake_dir)),
-        "warehouse": WarehouseResource(url=warehouse_url),
-        "dbt": dbt_resource(),
-    }
-    for day in DAYS[:-1]:
-        assert materialize(DAILY_ASSETS, resources=resources, partition_key=day.isoformat()).success
-    everything = [*DAILY_ASSETS, analytics.keyword_baselines, marts.dbt_models, *CHECKS]
-    result = materialize(
-        everything, resources=resources, partition_key=TREND_DAY.isoformat(), run_config=BASELINES
-    )
-    return result, resources
+def _run_the_daily_job(settings: Settings):
+    land_sample(Lake.from_settings(settings))
+    materialise_days(settings, [day.isoformat() for day in DAYS[:-1]], say=lambda _: None)
+    job = build_definitions(settings).resolve_job_def("daily_batch")
+    with DagsterInstance.from_config(str(dagster_home(settings))) as instance:
+        return job.execute_in_process(
+            run_config={**RUN_CONFIG, **BASELINES},
+            instance=instance,
+            partition_key=TREND_DAY.isoformat(),
+        )
 
 
 def _assert_marts(result, warehouse_url: str) -> None:
     assert result.success
+    assert result.job_def.name == "daily_batch"
     materialised = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert {
         "posts",
@@ -48,6 +43,7 @@ def _assert_marts(result, warehouse_url: str) -> None:
         "mart_trending_daily",
         "mart_sentiment_15min",
         "mart_alerts",
+        "daily_report",
     } <= materialised
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) >= 50 and all(e.passed for e in evaluations)
@@ -69,22 +65,23 @@ def _assert_marts(result, warehouse_url: str) -> None:
 
 
 @pytest.mark.integration
-def test_everything_in_one_run_on_duckdb_and_a_broken_mart_input_fails_its_dbt_test(
-    tmp_path,
+def test_the_daily_job_on_duckdb_and_a_broken_mart_input_fails_its_dbt_test(
+    process_settings: Settings,
 ) -> None:
-    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
-    result, resources = _run_everything(tmp_path / "lake", url)
-    _assert_marts(result, url)
+    url = process_settings.resolved_warehouse_url
+    _assert_marts(_run_the_daily_job(process_settings), url)
 
     # Bad data behind dbt's back: a sentiment label the scorer never produces.
     with Warehouse(url) as db:
         db.execute("UPDATE posts SET sentiment_label = 'furious' WHERE id = 'viral-0001'")
-    again = materialize([marts.dbt_models], resources=resources, raise_on_error=False)
+    # The dbt models as the Definitions bind them (the run's warehouse, this project's dbt).
+    dbt_models = build_definitions(process_settings).resolve_assets_def(AssetKey("stg_posts"))
+    again = materialize([dbt_models], raise_on_error=False)
     failed = [e.check_name for e in again.get_asset_check_evaluations() if not e.passed]
     assert failed == ["accepted_values_stg_posts_sentiment_label__negative__neutral__positive"]
 
 
 @pytest.mark.integration
-def test_everything_in_one_run_on_postgres(tmp_path, postgres_schema_url: str) -> None:
-    result, _ = _run_everything(tmp_path / "lake", postgres_schema_url)
-    _assert_marts(result, postgres_schema_url)
+def test_the_daily_job_on_postgres(process_settings: Settings, postgres_schema_url: str) -> None:
+    settings = process_settings.model_copy(update={"warehouse_url": postgres_schema_url})
+    _assert_marts(_run_the_daily_job(settings), postgres_schema_url)

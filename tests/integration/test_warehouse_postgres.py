@@ -132,3 +132,15 @@ def test_a_day_without_hashtags_or_keywords_builds_text_insights_on_postgres(
     with Warehouse(postgres_schema_url) as db:
         assert db.count("post_challenges") == 0
         assert db.count("post_flags") == 4
+
+
+@pytest.mark.integration
+def test_a_column_null_for_its_first_hundreds_of_rows_reads_back(postgres_schema_url: str) -> None:
+    frame = pl.DataFrame(
+        {"id": list(range(300)), "score": [None] * 299 + [0.55]},
+        schema={"id": pl.Int64, "score": pl.Float64},
+    )
+    with Warehouse(postgres_schema_url) as db:
+        db.upsert("scores", frame, key=["id"])
+        back = db.query("SELECT id, score FROM scores ORDER BY id")
+    assert back["score"].to_list() == frame["score"].to_list()

@@ -50,7 +50,7 @@ def test_a_failing_step_ends_the_batch_promptly_with_one_line(tmp_path: Path) ->
     assert finished.returncode == 1, output
     assert "Traceback" not in output
     assert len(failures) == 1, output
-    assert "step cleansed_tables" in failures[0] and corrupt in failures[0]
+    assert "failed at cleansed_tables" in failures[0] and corrupt in failures[0]
     assert "rerun `socialpulse batch`" in failures[0]
     # Seconds, not minutes: most of it is importing Dagster and dbt on a busy machine.
     assert elapsed < 90, f"took {elapsed:.0f} s"

@@ -1,4 +1,4 @@
-"""The dashboard's warehouse reads, on the base tables and on the dbt marts when they exist."""
+"""The dashboard's warehouse reads on the base tables (the marts: test_dashboard_marts.py)."""
 
 from __future__ import annotations
 
@@ -181,28 +181,6 @@ def test_watched_keys_put_alerts_then_watchlist_then_trends(warehouse: Warehouse
         {"key": f"hashtag:{TRENDING_CHALLENGE}", "source": "trending"},
     ]
     assert {"key": f"music:{TRENDING_SOUND}", "source": "trending"} in keys
-
-
-def test_marts_are_preferred_when_dbt_has_run(warehouse: Warehouse) -> None:
-    warehouse.execute("CREATE TABLE mart_alerts AS SELECT *, 'sustained' AS outcome FROM alerts")
-    warehouse.execute(
-        "CREATE TABLE mart_keyword_activity_hourly AS SELECT "
-        "'hashtag:glowup' AS key, 'hashtag' AS key_kind, TIMESTAMP '2024-03-10 12:00' AS hour, "
-        "44 AS posts, 4.0 AS expected_posts, 0.0 AS expected_low, 10.0 AS expected_high, "
-        "true AS is_anomaly"
-    )
-    tables = queries.existing_tables(warehouse)
-    assert queries.latest_alerts(warehouse, tables)[0]["outcome"] == "sustained"
-    assert queries.key_activity(warehouse, tables, "hashtag:glowup")["points"] == [
-        {
-            "start": "2024-03-10T12:00:00Z",
-            "posts": 44,
-            "expected": 4.0,
-            "expected_low": 0.0,
-            "expected_high": 10.0,
-            "is_anomaly": True,
-        }
-    ]
 
 
 def test_an_empty_warehouse_gives_empty_answers(tmp_path) -> None:

@@ -4,13 +4,7 @@ EXPECTED_GRAPH = {
     "alerts": ["landing"],
     "authors": ["landing"],
     "challenges": ["landing"],
-    "daily_report": [
-        "alerts",
-        "sentiment_summary",
-        "text_insights",
-        "trending_challenges",
-        "trending_music",
-    ],
+    "daily_report": ["mart_alerts", "mart_trending_daily", "posts", "text_insights"],
     "keyword_baselines": ["posts"],
     "landing": [],
     "music": ["landing"],
@@ -65,11 +59,31 @@ def test_asset_graph_snapshot() -> None:
     ]
 
 
-def test_schedules_sensors_and_jobs_snapshot() -> None:
+# Every asset each job builds; the daily job also evaluates every check of the graph.
+EXPECTED_JOBS = {
+    "daily_batch": sorted(set(EXPECTED_GRAPH) - {"landing", "spark_backfill"}),
+    "spark_backfill_job": ["spark_backfill"],
+}
+
+
+def test_jobs_snapshot_their_assets_and_checks() -> None:
+    graph = defs.resolve_asset_graph()
+    jobs = {name: defs.resolve_job_def(name) for name in EXPECTED_JOBS}
+    assert {
+        name: sorted(key.to_user_string() for key in job.asset_layer.selected_asset_keys)
+        for name, job in jobs.items()
+    } == EXPECTED_JOBS
+    assert jobs["daily_batch"].asset_layer.asset_graph.asset_check_keys == graph.asset_check_keys
+    assert not jobs["spark_backfill_job"].asset_layer.asset_graph.asset_check_keys
+    assert all(job.description for job in jobs.values())
+    assert all(job.partitions_def is not None for job in jobs.values())
+
+
+def test_schedules_and_sensors_launch_the_daily_job() -> None:
     assert [s.name for s in defs.schedules] == ["daily_batch_schedule"]
     assert [s.name for s in defs.sensors] == ["new_landing_files"]
-    assert defs.resolve_job_def("daily_batch").partitions_def is not None
-    assert defs.resolve_job_def("spark_backfill_job").partitions_def is not None
+    assert defs.resolve_schedule_def("daily_batch_schedule").job_name == "daily_batch"
+    assert defs.resolve_sensor_def("new_landing_files").job_name == "daily_batch"
 
 
 def test_spark_backfill_runs_many_partitions_in_one_run() -> None:

@@ -10,7 +10,7 @@ with next_hour as (
         k.expected_high
     from {{ ref('stg_alerts') }} a
     left join {{ ref('mart_keyword_activity_hourly') }} k
-        on k.key = a.key
+        on k.key = a.full_key
         and k.hour = {{ utc_hour('a.window_end') }} + interval '1 hour'
 ),
 
@@ -18,7 +18,7 @@ next_window as (
     select a.alert_id, s.mean_score
     from {{ ref('stg_alerts') }} a
     left join {{ ref('stg_sentiment_summary') }} s
-        on s.key = a.key
+        on s.key = a.full_key
         and s.window_start = a.window_end
 )
 

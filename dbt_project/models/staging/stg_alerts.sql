@@ -1,7 +1,8 @@
 select
     alert_id,
     key_kind,
-    key_kind || ':' || key as key,
+    key,
+    key_kind || ':' || key as full_key,
     window_start,
     window_end,
     metric,
@@ -14,5 +15,6 @@ select
     sentiment_mean,
     sentiment_baseline,
     sentiment_shift,
+    sample_post_ids,
     detected_at
 from {{ source('warehouse', 'alerts') }}

@@ -1,0 +1,92 @@
+"""Where the dbt project is, how to run its CLI, and the profile a run's warehouse gives it.
+
+Nothing here runs at import: the manifest is prepared when the `Definitions` are built
+(`prepared_dbt_project`), and a run writes its own profile from the warehouse resource's URL
+into a private temporary directory, so no process environment is changed.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+import yaml
+from dagster_dbt import DbtCliResource, DbtProject
+
+PROFILE = "socialpulse"
+
+
+def dbt_project_dir() -> Path:
+    """The dbt project (the one place that knows where): `socialpulse_assets/dbt_project`, package
+    data in an installed wheel and, in a checkout, a link to the top-level `dbt_project/`."""
+    return Path(__file__).resolve().parent / "dbt_project"
+
+
+def dbt_executable() -> str:
+    """The dbt of this environment, found beside its Python even when the venv is not on PATH."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else "dbt"
+
+
+def dbt_cli() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=str(dbt_project_dir()),
+        profiles_dir=str(dbt_project_dir()),
+        dbt_executable=dbt_executable(),
+    )
+
+
+@cache
+def dbt_project() -> DbtProject:
+    return DbtProject(project_dir=dbt_project_dir(), profiles_dir=dbt_project_dir())
+
+
+def prepared_dbt_project() -> DbtProject:
+    """The project with a loadable manifest: parsed under `dagster dev`, or when it is missing.
+
+    This is what `DbtProject.prepare_if_dev` does, with this environment's dbt: dagster-dbt's
+    preparer calls `dbt` from PATH, which a venv that is not activated does not have, and
+    `DbtProject` 1.13 takes no other preparer.
+    """
+    project = dbt_project()
+    if project.preparer.using_dagster_dev() or not project.manifest_path.exists():
+        dbt_cli().cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    return project
+
+
+def dbt_output(warehouse_url: str) -> dict[str, Any]:
+    """The profile output for a duckdb:///path or postgresql://… warehouse URL."""
+    parsed = urlparse(warehouse_url)
+    if parsed.scheme == "duckdb":
+        return {"type": "duckdb", "path": parsed.path, "threads": 1}
+    if parsed.scheme not in ("postgresql", "postgres"):
+        raise ValueError(
+            f"dbt cannot use warehouse {warehouse_url!r}: use duckdb:///path or postgresql://…"
+        )
+    schema = "public"
+    for option in parse_qs(parsed.query).get("options", []):
+        for part in unquote(option).split():
+            if part.startswith("-csearch_path="):
+                schema = part.split("=", 1)[1].split(",")[0]
+    return {
+        "type": "postgres",
+        "host": parsed.hostname or "127.0.0.1",
+        "port": parsed.port or 5432,
+        "user": unquote(parsed.username or "postgres"),
+        "password": unquote(parsed.password or ""),
+        "dbname": (parsed.path or "/socialpulse").lstrip("/") or "socialpulse",
+        "schema": schema,
+        "threads": 2,
+    }
+
+
+def write_profiles(directory: Path, warehouse_url: str) -> Path:
+    """`profiles.yml` for the warehouse at `warehouse_url`, readable by this user only."""
+    path = directory / "profiles.yml"
+    path.touch(mode=0o600)
+    profile = {PROFILE: {"target": "run", "outputs": {"run": dbt_output(warehouse_url)}}}
+    path.write_text(yaml.safe_dump(profile), encoding="utf-8")
+    return path

@@ -1,0 +1,89 @@
+"""The known dashboard day built by the real daily_batch job, and what its reads must show.
+
+The day is landed as the stream leaves it and built by the real job (warehouse tables, checks,
+analytics, `dbt build` of the real models, report); then every dashboard endpoint answers from
+the marts, and so does the report. Shared by the DuckDB unit test and the Postgres one.
+"""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from socialpulse.dashboard import create_app, queries
+from socialpulse.lake import Lake
+from socialpulse.settings import Settings
+from socialpulse.warehouse import Warehouse
+from socialpulse_assets.run import materialise_days
+from tests.dashboard_samples import (
+    ALERT_KEY,
+    BASELINE_PER_HOUR,
+    BURST_HOUR,
+    BURST_POSTS,
+    DAY,
+    SAMPLE_TEXT,
+    land_sample_day,
+)
+
+KEY = f"hashtag:{ALERT_KEY}"
+MARTS = {
+    "mart_alerts",
+    "mart_keyword_activity_hourly",
+    "mart_sentiment_15min",
+    "mart_trending_daily",
+}
+ENDPOINTS = {
+    "/": {},
+    "/healthz": {},
+    "/api/alerts": {},
+    "/api/keys": {},
+    "/api/activity": {"key": KEY},
+    "/api/sentiment": {"key": KEY, "hours": 48},
+    "/api/trending": {},
+    "/api/wordclouds": {},
+    "/api/watchlist": {},
+}
+
+
+def build_sample_day(settings: Settings) -> Lake:
+    lake = Lake.from_settings(settings)
+    land_sample_day(lake, settings.resolved_warehouse_url)
+    assert materialise_days(settings, [DAY.isoformat()], say=lambda _: None).days
+    return lake
+
+
+def assert_dashboard_and_report_read_the_marts(settings: Settings, lake: Lake) -> None:
+    with Warehouse(settings.resolved_warehouse_url) as db:
+        assert queries.existing_tables(db) >= MARTS
+    client = TestClient(create_app(settings))
+    answers = {path: client.get(path, params=params) for path, params in ENDPOINTS.items()}
+    assert {path: r.status_code for path, r in answers.items()} == dict.fromkeys(ENDPOINTS, 200)
+
+    [alert] = answers["/api/alerts"].json()["alerts"]
+    assert (alert["full_key"], alert["key"], alert["window_start"]) == (
+        KEY,
+        ALERT_KEY,
+        "2024-03-10T12:00:00Z",
+    )
+    assert alert["outcome"] == "subsided"  # 13:00 is back inside its band: the mart said so
+    assert alert["samples"][0]["text"] == SAMPLE_TEXT
+
+    activity = answers["/api/activity"].json()
+    assert activity["bucket_minutes"] == 60
+    anomalous = [p for p in activity["points"] if p["is_anomaly"]]
+    assert [p["start"] for p in anomalous] == [f"{BURST_HOUR:%Y-%m-%dT%H:%M:%SZ}"]
+    assert anomalous[0]["posts"] == BASELINE_PER_HOUR + BURST_POSTS
+    assert anomalous[0]["expected"] == BASELINE_PER_HOUR
+    assert activity["alerts"] == [{"window_start": alert["window_start"], "direction": "spike"}]
+
+    assert answers["/api/sentiment"].json()["windows"]
+    trending = answers["/api/trending"].json()
+    assert (trending["day"], trending["challenges"][0]["display_name"]) == (
+        DAY.isoformat(),
+        f"#{ALERT_KEY}",
+    )
+    assert KEY in [k["key"] for k in answers["/api/keys"].json()["keys"]]
+    assert answers["/api/wordclouds"].json()["clouds"]
+
+    # The daily report the job wrote reads the same model: the alert with its sample post.
+    html = lake.fs.cat(lake.path("reports", "daily", f"dt={DAY}", f"socialpulse-{DAY}.html"))
+    assert KEY in html.decode() and SAMPLE_TEXT in html.decode()
