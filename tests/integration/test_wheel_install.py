@@ -47,9 +47,9 @@ DASHBOARD_SCRIPT = textwrap.dedent(
     assert "dashboard.js" in page.text
     assert client.get("/static/dashboard.css").status_code == 200
 
-    from socialpulse_assets.assets.marts import DBT_DIR
+    from socialpulse_assets.dbt import dbt_project_dir
     from socialpulse_assets.definitions import defs
-    assert DBT_DIR.is_relative_to(sys.prefix), DBT_DIR
+    assert dbt_project_dir().is_relative_to(sys.prefix), dbt_project_dir()
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
     assert "mart_alerts" in keys, sorted(keys)
     print("installed wheel ok")
