@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import polars as pl
 import pytest
 from starlette.testclient import TestClient
 
@@ -105,6 +106,25 @@ def test_keys_and_trending(client: TestClient) -> None:
     assert trending["day"] == DAY.isoformat()
     assert trending["challenges"][0]["display_name"] == f"#{TRENDING_CHALLENGE}"
     assert trending["music"][0]["key"] == TRENDING_SOUND
+    assert trending["music"][0]["growth"] == 50.0
+
+
+def test_trending_sounds_are_named_by_title(client: TestClient, settings: Settings) -> None:
+    with Warehouse(settings.resolved_warehouse_url) as db:
+        db.upsert(
+            "music",
+            pl.DataFrame(
+                {
+                    "music_id": [TRENDING_SOUND],
+                    "music_title": ["Rising Sun"],
+                    "music_author": [None],
+                },
+                schema_overrides={"music_author": pl.String},
+            ),
+            ["music_id"],
+        )
+    [first, *_] = client.get("/api/trending").json()["music"]
+    assert (first["key"], first["display_name"]) == (TRENDING_SOUND, "Rising Sun — ?")
 
 
 @pytest.mark.parametrize(
