@@ -66,6 +66,12 @@ class Settings(BaseSettings):
         None,
         description="postgresql://user@host:port/db or duckdb:///path; default: DuckDB in state.",
     )
+    warehouse_lock_wait_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How long a dashboard request waits for a DuckDB warehouse that a writer "
+        "(`socialpulse batch`) holds before answering 503.",
+    )
 
     watchlist: str = Field(
         "", description="Comma-separated brand keywords the stream tracks (case-insensitive)."

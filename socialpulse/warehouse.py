@@ -12,7 +12,8 @@ same rows.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -153,8 +154,39 @@ def copy_csv(frame: pl.DataFrame) -> bytes:
     return frame.write_csv(include_header=False).encode()
 
 
+def is_lock_conflict(error: Exception) -> bool:
+    """DuckDB's refusal to open a file that another process holds (one writing process only)."""
+    return "Could not set lock on file" in str(error)
+
+
+def open_waiting_for_lock(
+    url: str,
+    wait_seconds: float,
+    *,
+    read_only: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Warehouse:
+    """Open `url`, retrying for up to `wait_seconds` while another process holds DuckDB's lock.
+
+    A `socialpulse batch` asset holds the file for seconds at a time; a reader that waits briefly
+    gets in between instead of failing. Other errors, and a lock held past the wait, are raised.
+    """
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.05
+    while True:
+        try:
+            return Warehouse(url, read_only=read_only)
+        except Exception as error:
+            left = deadline - time.monotonic()
+            if not is_lock_conflict(error) or left <= 0:
+                raise
+            sleep(min(delay, left))
+            delay = min(delay * 2, 0.5)
+
+
 class Warehouse:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
+        """`read_only` opens DuckDB sharing its file with other readers (no effect on Postgres)."""
         self.url = url
         parsed = urlparse(url)
         if parsed.scheme == "duckdb":
@@ -164,8 +196,9 @@ class Warehouse:
             if parsed.path in ("/:memory:", ""):
                 self._duck = duckdb.connect(":memory:")
             else:
-                Path(parsed.path).parent.mkdir(parents=True, exist_ok=True)
-                self._duck = duckdb.connect(parsed.path)
+                if not read_only:
+                    Path(parsed.path).parent.mkdir(parents=True, exist_ok=True)
+                self._duck = duckdb.connect(parsed.path, read_only=read_only)
         elif parsed.scheme in ("postgresql", "postgres"):
             import psycopg2
 

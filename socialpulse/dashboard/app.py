@@ -1,8 +1,10 @@
 """The dashboard's Starlette application: one HTML page and the JSON endpoints its script polls.
 
-Every request opens the warehouse, reads and closes it again. For DuckDB that keeps the file
-free between requests, so `socialpulse batch` or the stream can write while the page is open; a
-request that meets a writer's lock gets a 503 and the page retries on its next poll.
+Every request opens the warehouse (DuckDB read-only), reads and closes it again. That keeps the
+file free between requests, so `socialpulse batch` can write while the page is open. DuckDB allows
+one writing process: a request that meets a writer's lock retries for up to
+`SOCIALPULSE_WAREHOUSE_LOCK_WAIT_SECONDS`, and only then answers 503 (the page retries on its
+next poll).
 
 Access (`SOCIALPULSE_DASHBOARD_TOKEN`): unset, the dashboard is read-only for whoever reaches
 it. Set, every request but `/healthz`, `/login` and the static files needs the token, either as
@@ -39,7 +41,7 @@ from socialpulse.dashboard.word_clouds import read_word_cloud, word_cloud_days, 
 from socialpulse.lake import Lake
 from socialpulse.redaction import redact
 from socialpulse.settings import Settings
-from socialpulse.warehouse import Warehouse
+from socialpulse.warehouse import Warehouse, is_lock_conflict, open_waiting_for_lock
 from socialpulse.watchlist import (
     load_watchlist,
     normalise_terms,
@@ -69,7 +71,7 @@ class WarehouseUnavailable(Exception):
     """The warehouse cannot be read right now; the message says why and what to do."""
 
 
-def open_warehouse(url: str) -> Warehouse:
+def open_warehouse(url: str, lock_wait_seconds: float = 0.0) -> Warehouse:
     parsed = urlparse(url)
     on_disk = parsed.scheme == "duckdb" and parsed.path not in ("", "/:memory:")
     if on_disk and not Path(parsed.path).exists():
@@ -78,8 +80,15 @@ def open_warehouse(url: str) -> Warehouse:
             "(or point SOCIALPULSE_WAREHOUSE_URL at one)"
         )
     try:
-        return Warehouse(url)
+        return open_waiting_for_lock(url, lock_wait_seconds, read_only=on_disk)
     except Exception as error:  # a DuckDB writer's lock, Postgres down or refusing
+        if is_lock_conflict(error):
+            logger.warning("warehouse %s: %s", redact(url), redact(str(error)))
+            raise WarehouseUnavailable(
+                f"the warehouse is busy: a writer (`socialpulse batch`?) held it for more than "
+                f"{lock_wait_seconds:g} s; the page tries again on its next refresh "
+                "(SOCIALPULSE_WAREHOUSE_LOCK_WAIT_SECONDS sets how long a request waits)"
+            ) from error
         # The error names files and hosts: the log gets it, the browser a hint.
         logger.warning("cannot open the warehouse %s: %s", redact(url), redact(str(error)))
         raise WarehouseUnavailable(
@@ -218,7 +227,7 @@ def create_app(settings: Settings, *, poll_seconds: float = 3.0) -> Starlette:
 
         def endpoint(request: Request) -> Response:
             try:
-                with open_warehouse(url) as db:
+                with open_warehouse(url, settings.warehouse_lock_wait_seconds) as db:
                     return JSONResponse(handler(request, db, queries.existing_tables(db)))
             except WarehouseUnavailable as error:
                 return JSONResponse({"error": str(error)}, status_code=503)

@@ -301,10 +301,22 @@ def trending_days(db: Warehouse, tables: set[str]) -> list[str]:
     return [jsonable(d) for d in frame["day"].to_list()]
 
 
+def _with_real_growth(item: dict[str, Any]) -> dict[str, Any]:
+    """The trend without a growth figure when the key had no posts on any earlier day: growth
+    against an empty baseline is only its posts plus one (a first day's "x896")."""
+    if not item["baseline_posts"]:
+        return {**item, "growth": None}
+    return item
+
+
 def latest_trending(
     db: Warehouse, tables: set[str], *, day: str | None = None, limit: int = 10
 ) -> dict[str, Any]:
-    """Top trending challenges and sounds of `day` (default: the latest day with any)."""
+    """Top trending challenges and sounds of `day` (default: the latest day with any).
+
+    Sounds show as "title — author" where the `music` table knows the title, else as their id;
+    `growth` is None for a key without an earlier day to compare with.
+    """
     days = trending_days(db, tables)
     chosen = day or (days[0] if days else None)
     result: dict[str, Any] = {"day": chosen, "days": days, "challenges": [], "music": []}
@@ -319,15 +331,22 @@ def latest_trending(
                 "WHERE day = ? AND kind = ? ORDER BY rank LIMIT ?",
                 [the_day, kind, limit],
             )
-            result[target] = rows(frame)
+            result[target] = [_with_real_growth(row) for row in rows(frame)]
         return result
+    music_name, music_join = "t.key", ""
+    if "music" in tables:  # as mart_trending_daily: title and author where posts carried them
+        music_name = "coalesce(m.music_title || ' — ' || coalesce(m.music_author, '?'), t.key)"
+        music_join = "LEFT JOIN music m ON m.music_id = t.key"
+    named = {"challenges": ("'#' || t.key", ""), "music": (music_name, music_join)}
     for table, target in (("trending_challenges", "challenges"), ("trending_music", "music")):
         if table not in tables:
             continue
+        name, join = named[target]
         frame = db.query(
-            f"SELECT {columns} FROM {table} WHERE day = ? ORDER BY rank LIMIT ?",
+            f"SELECT {', '.join(f't.{c}' for c in columns.split(', '))}, "
+            f"{name} AS display_name FROM {table} t {join} "
+            "WHERE t.day = ? ORDER BY t.rank LIMIT ?",
             [the_day, limit],
         )
-        prefix = "#" if target == "challenges" else ""
-        result[target] = [{**row, "display_name": f"{prefix}{row['key']}"} for row in rows(frame)]
+        result[target] = [_with_real_growth(row) for row in rows(frame)]
     return result

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from socialpulse.text.pipeline import content_tokens
 
+# By sentiment label; text_insights names these groups "sentiment:<label>".
 COLORMAPS = {"positive": "Greens", "negative": "Reds", "neutral": "Greys"}
 _UNSAFE = re.compile(r"[^\w\-]+")
 
@@ -25,6 +26,15 @@ def group_file_name(group: str) -> str:
     ('acme-cola', 'etc', 'group')
     """
     return _UNSAFE.sub("-", group.lower()).strip("-_") or "group"
+
+
+def colormap_for(group: str) -> str:
+    """The matplotlib colormap of a group's cloud: its sentiment's colours, else viridis.
+
+    >>> colormap_for("sentiment:negative"), colormap_for("positive"), colormap_for("hashtag:dance")
+    ('Reds', 'Greens', 'viridis')
+    """
+    return COLORMAPS.get(group.lower().removeprefix("sentiment:"), "viridis")
 
 
 def word_frequencies(
@@ -68,7 +78,7 @@ def write_word_clouds(
             height=height,
             max_words=max_words,
             background_color="white",
-            colormap=COLORMAPS.get(group.lower(), "viridis"),
+            colormap=colormap_for(group),
             random_state=0,  # the same posts give the same picture
             collocations=False,
         ).generate_from_frequencies(frequencies)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 
+import polars as pl
 import pytest
 from starlette.testclient import TestClient
 
@@ -101,6 +106,25 @@ def test_keys_and_trending(client: TestClient) -> None:
     assert trending["day"] == DAY.isoformat()
     assert trending["challenges"][0]["display_name"] == f"#{TRENDING_CHALLENGE}"
     assert trending["music"][0]["key"] == TRENDING_SOUND
+    assert trending["music"][0]["growth"] == 50.0
+
+
+def test_trending_sounds_are_named_by_title(client: TestClient, settings: Settings) -> None:
+    with Warehouse(settings.resolved_warehouse_url) as db:
+        db.upsert(
+            "music",
+            pl.DataFrame(
+                {
+                    "music_id": [TRENDING_SOUND],
+                    "music_title": ["Rising Sun"],
+                    "music_author": [None],
+                },
+                schema_overrides={"music_author": pl.String},
+            ),
+            ["music_id"],
+        )
+    [first, *_] = client.get("/api/trending").json()["music"]
+    assert (first["key"], first["display_name"]) == (TRENDING_SOUND, "Rising Sun — ?")
 
 
 @pytest.mark.parametrize(
@@ -125,6 +149,61 @@ def test_a_missing_warehouse_is_a_503_that_says_what_to_run(tmp_path) -> None:
     assert response.status_code == 503
     assert "make demo" in response.json()["error"]
     assert not (tmp_path / "nothing" / "warehouse.duckdb").exists()  # not created by reading
+
+
+HOLD_WRITER = """
+import sys, time, duckdb
+connection = duckdb.connect(sys.argv[1])
+connection.execute("CREATE TABLE IF NOT EXISTS writer_was_here (n INTEGER)")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+connection.close()
+"""
+
+
+def hold_write_lock(database: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process (as `socialpulse batch`) holding DuckDB's write lock for `seconds`."""
+    writer = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WRITER, str(database), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert writer.stdout is not None and writer.stdout.readline() == "locked\n"
+    return writer
+
+
+def test_a_read_waits_for_a_writer_that_holds_the_duckdb_lock(
+    client: TestClient, settings: Settings
+) -> None:
+    writer = hold_write_lock(settings.state_dir / "warehouse.duckdb", 1.0)
+    try:
+        started = time.monotonic()
+        response = client.get("/api/alerts")
+        waited = time.monotonic() - started
+    finally:
+        writer.wait(timeout=30)
+    assert response.status_code == 200, response.text
+    assert response.json()["alerts"][0]["full_key"] == f"hashtag:{ALERT_KEY}"
+    assert waited > 0.3  # it did meet the lock, and waited for it
+
+
+def test_a_writer_holding_the_lock_past_the_wait_is_a_503_that_says_so(
+    settings: Settings,
+) -> None:
+    client = TestClient(
+        create_app(settings.model_copy(update={"warehouse_lock_wait_seconds": 0.3})),
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    writer = hold_write_lock(settings.state_dir / "warehouse.duckdb", 5.0)
+    try:
+        response = client.get("/api/alerts")
+    finally:
+        writer.kill()
+        writer.wait(timeout=30)
+    assert response.status_code == 503
+    error = response.json()["error"]
+    assert "held it for more than 0.3 s" in error
+    assert "SOCIALPULSE_WAREHOUSE_LOCK_WAIT_SECONDS" in error
 
 
 def test_word_clouds_are_listed_and_served_from_the_lake(client: TestClient) -> None:
@@ -287,14 +366,22 @@ def test_answers_never_show_server_paths(
 
     from socialpulse.dashboard import app as dashboard_app
 
-    def locked(url: str) -> None:
+    def locked(url: str, wait_seconds: float, **options: object) -> None:
         raise OSError(f"Could not set lock on file {tmp_path}/state/warehouse.duckdb")
 
-    monkeypatch.setattr(dashboard_app, "Warehouse", locked)
+    def down(url: str, wait_seconds: float, **options: object) -> None:
+        raise OSError(f"connection to {tmp_path}/socket refused")
+
+    monkeypatch.setattr(dashboard_app, "open_waiting_for_lock", locked)
     busy = client.get("/api/alerts")
     assert busy.status_code == 503
-    assert "cannot open the warehouse right now" in busy.json()["error"]
+    assert "the warehouse is busy" in busy.json()["error"]
     assert str(tmp_path) not in busy.text
+    monkeypatch.setattr(dashboard_app, "open_waiting_for_lock", down)
+    refused = client.get("/api/alerts")
+    assert refused.status_code == 503
+    assert "cannot open the warehouse right now" in refused.json()["error"]
+    assert str(tmp_path) not in refused.text
 
 
 def test_markup_in_data_is_escaped_and_the_page_forbids_foreign_scripts(tmp_path) -> None:

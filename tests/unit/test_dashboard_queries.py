@@ -172,6 +172,43 @@ def test_trending_defaults_to_the_latest_day(warehouse: Warehouse) -> None:
     assert [c["key"] for c in older["challenges"]] == ["older"]
 
 
+def test_sounds_show_their_title_where_the_music_table_has_one(warehouse: Warehouse) -> None:
+    music = pl.DataFrame(
+        {
+            "music_id": [TRENDING_SOUND, "7000001"],
+            "music_title": ["Rising Sun", None],
+            "music_author": ["The Band", None],
+        }
+    )
+    warehouse.upsert("music", music, ["music_id"])
+    tables = queries.existing_tables(warehouse)
+    sounds = queries.latest_trending(warehouse, tables)["music"]
+    assert [(s["key"], s["display_name"]) for s in sounds] == [
+        (TRENDING_SOUND, "Rising Sun — The Band"),
+        ("7000001", "7000001"),  # no title in the data: the id
+    ]
+
+
+def test_growth_is_shown_only_against_an_earlier_day(warehouse: Warehouse) -> None:
+    first_day = trending(["brandnew"], DAY).with_columns(
+        rank=pl.lit(3, pl.Int32), baseline_posts=pl.lit(0.0), growth=pl.lit(896.0)
+    )
+    warehouse.upsert("trending_challenges", first_day, ["day", "rank"])
+    tables = queries.existing_tables(warehouse)
+    challenges = queries.latest_trending(warehouse, tables)["challenges"]
+    assert [(c["key"], c["growth"]) for c in challenges] == [
+        (TRENDING_CHALLENGE, 50.0),
+        ("dance", 25.0),
+        ("brandnew", None),  # no earlier day: posts + 1 is not growth
+    ]
+    warehouse.execute(
+        "CREATE TABLE mart_trending_daily AS SELECT *, 'challenge' AS kind, "
+        "'#' || key AS display_name FROM trending_challenges"
+    )
+    marts = queries.latest_trending(warehouse, queries.existing_tables(warehouse))
+    assert [c["growth"] for c in marts["challenges"]] == [50.0, 25.0, None]
+
+
 def test_watched_keys_put_alerts_then_watchlist_then_trends(warehouse: Warehouse) -> None:
     tables = queries.existing_tables(warehouse)
     keys = queries.watched_keys(warehouse, tables, ("acme",))

@@ -62,6 +62,17 @@ def test_render_writes_a_self_contained_html_and_a_png(tmp_path) -> None:
     assert 'src="http' not in html
 
 
+def test_a_trend_without_an_earlier_day_shows_no_growth_figure(tmp_path) -> None:
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    load_sample_warehouse(url)
+    with Warehouse(url) as db:
+        db.execute("UPDATE trending_challenges SET baseline_posts = 0, growth = 501")
+    html = render_daily_report(url, DAY, tmp_path / "out")["html"].read_text()
+    assert "\N{MULTIPLICATION SIGN}501" not in html
+    assert html.count('title="no earlier day to compare with">new<') == 2
+    assert "\N{MULTIPLICATION SIGN}50.0" in html  # the sounds had an earlier day
+
+
 def test_a_day_without_data_still_renders(tmp_path) -> None:
     url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
     paths = render_daily_report(url, DAY, tmp_path / "out")

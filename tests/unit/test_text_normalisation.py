@@ -8,6 +8,7 @@ import socialpulse.text.pipeline as pipeline
 import socialpulse.text.stemming as stemming
 import socialpulse.text.stopwords as stopwords
 from socialpulse.text import content_tokens, porter_stem, remove_stopwords, stopwords_for
+from socialpulse.text.stemming import stem
 
 
 @pytest.mark.parametrize("module", [pipeline, stemming, stopwords])
@@ -49,6 +50,43 @@ def test_inflections_share_a_stem() -> None:
 )
 def test_non_english_and_special_tokens_are_not_stemmed(token: str) -> None:
     assert porter_stem(token) == token
+
+
+# Inflections of one word per language that share a Snowball stem, and a word of another.
+INFLECTIONS = {
+    "en": (["connect", "connected", "connecting", "connection"], "happy"),
+    "es": (["canción", "canciones"], "corriendo"),
+    "pt": (["cantando", "cantaram", "cantar"], "coisa"),
+    "fr": (["chanter", "chantait", "chanteront"], "meilleur"),
+    "de": (["haus", "häuser", "häusern"], "laufen"),
+    "it": (["cantare", "cantava", "cantando"], "bellissimo"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(INFLECTIONS))
+def test_each_language_is_stemmed_with_its_own_rules(language: str) -> None:
+    forms, other = INFLECTIONS[language]
+    stems = {stem(word, language) for word in forms}
+    assert len(stems) == 1, stems
+    assert stem(other, language) not in stems
+
+
+def test_a_post_in_an_unknown_language_is_stemmed_as_english() -> None:
+    assert stem("connections", None) == stem("connections", "ja") == "connect"
+    assert stem("canciones", "es-MX") == "cancion"
+    # The language matters: English rules do not know Spanish or German endings.
+    assert (stem("corriendo", "en"), stem("corriendo", "es")) == ("corriendo", "corr")
+    assert (stem("häusern", "en"), stem("häusern", "de")) == ("häusern", "haus")
+
+
+def test_content_tokens_stem_in_the_posts_language() -> None:
+    assert content_tokens("Les chanteurs chantaient", ("fr",), stem=True) == ["chanteur", "chant"]
+    assert content_tokens("Die Häuser und Häusern", ("de",), stem=True) == ["haus", "haus"]
+    # Several candidate languages: the post's is not known, so English stems it.
+    assert content_tokens("connections corriendo", ("en", "es"), stem=True) == [
+        "connect",
+        "corriendo",
+    ]
 
 
 def test_stopwords_per_language_and_collisions() -> None:

@@ -288,13 +288,21 @@ function fillDays(select, days, chosen) {
   if (keep) select.value = keep;
 }
 
+function growthCell(growth) {
+  // null: the key had no earlier day, so there is nothing to grow from.
+  if (growth === null || growth === undefined) {
+    return el("td", { class: "num muted", title: "no earlier day to compare with" }, "new");
+  }
+  return el("td", { class: "num" }, `×${fmt(growth, 1)}`);
+}
+
 function trendTable(table, items, kind) {
   const head = el("tr", {}, el("th", {}, "#"), el("th", {}, kind), el("th", { class: "num" }, "posts"),
     el("th", { class: "num" }, "authors"), el("th", { class: "num" }, "growth"));
   const body = items.map((item) =>
     el("tr", { "data-key": item.key }, el("td", {}, item.rank), el("td", {}, item.display_name),
       el("td", { class: "num" }, fmt(item.posts, 0)), el("td", { class: "num" }, fmt(item.authors, 0)),
-      el("td", { class: "num" }, `×${fmt(item.growth, 1)}`)));
+      growthCell(item.growth)));
   table.replaceChildren(el("thead", {}, head), el("tbody", {}, ...body));
   if (!items.length) table.append(el("caption", { class: "muted" }, "nothing trending"));
 }
