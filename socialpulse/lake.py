@@ -82,7 +82,8 @@ class Lake:
             return pq.read_table(io.BytesIO(self.fs.cat_file(path)))
         except pa.ArrowInvalid as error:
             # Read from memory, Arrow's message no longer names the object: say which it is.
-            raise pa.ArrowInvalid(f"cannot read the Parquet object {path}: {error}") from error
+            # Not chained: the object's name must be in the root cause that a failed run reports.
+            raise pa.ArrowInvalid(f"cannot read the Parquet object {path}: {error}") from None
 
     def list_files(self, zone: str, dataset: str = "") -> list[str]:
         base = self.path(zone, dataset) if dataset else self.path(zone)

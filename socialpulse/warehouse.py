@@ -238,6 +238,15 @@ class Warehouse:
             oids = [d.type_code for d in cursor.description]
             return typed_rows(cursor.fetchall(), names, oids)
 
+    def has_table(self, table: str) -> bool:
+        """Whether `table` exists in the connection's current schema."""
+        found = self.query(
+            "SELECT count(*) AS n FROM information_schema.tables "
+            "WHERE table_name = ? AND table_schema = current_schema()",
+            [table],
+        )
+        return bool(found["n"][0])
+
     def ensure_table(self, table: str, schema: pl.Schema, key: Sequence[str]) -> None:
         """Create the table, or add the columns a newer release loads (never drops any)."""
         self.execute(create_table_sql(table, schema, key, self.dialect))

@@ -27,6 +27,7 @@ from dagster_shared.error import SerializableErrorInfo
 from socialpulse.batch.skipped import day_range, out_of_range
 from socialpulse.lake import Lake, landing_files
 from socialpulse.settings import Settings
+from socialpulse.warehouse import Warehouse
 from socialpulse_assets.automation import DAILY_JOB, DAILY_SELECTION
 from socialpulse_assets.partitions import daily
 
@@ -96,7 +97,9 @@ def materialise_days(
     baselines: bool = True,
     say: Callable[[str], None] = print,
 ) -> BatchSummary:
-    """One `daily_batch` run per day (keyword_baselines left out when `baselines` is false).
+    """One `daily_batch` run per day. Without `baselines`, keyword_baselines is left out, and so is
+    what reads it (mart_keyword_activity_hourly, mart_alerts, the daily report) while the
+    warehouse has no baselines yet.
 
     Raises DailyRunFailed at the first failed run: the days after it are not built.
     """
@@ -106,7 +109,12 @@ def materialise_days(
     job = definitions.resolve_job_def(DAILY_JOB)
     selection = None
     if not baselines:
-        chosen = DAILY_SELECTION - AssetSelection.assets("keyword_baselines")
+        left_out = AssetSelection.assets("keyword_baselines")
+        with Warehouse(settings.resolved_warehouse_url) as db:
+            if not db.has_table("keyword_baselines"):
+                # What reads the baselines cannot be built before there are any.
+                left_out = left_out.downstream()
+        chosen = DAILY_SELECTION - left_out
         selection = sorted(chosen.resolve(definitions.resolve_asset_graph()))
     partition_keys = daily.get_partition_keys()
     valid = set(partition_keys)

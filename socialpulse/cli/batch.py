@@ -20,7 +20,11 @@ def batch(
         callback=parse_days,
         help="A YYYY-MM-DD day to (re)build; repeat it. Default: every landed day.",
     ),
-    baselines: bool = typer.Option(True, help="Recompute keyword_baselines in each day's run."),
+    baselines: bool = typer.Option(
+        True,
+        help="Recompute keyword_baselines in each day's run; --no-baselines keeps the last ones "
+        "(and, before there are any, leaves out the marts and report that read them).",
+    ),
 ) -> None:
     """Run the daily_batch job for each day: warehouse tables, checks, analytics, marts, report.
 

@@ -80,7 +80,7 @@ def test_posts_metadata_counts_duplicates_and_rows_outside_the_partitions(tmp_pa
         for m in result.asset_materializations_for_node("cleansed_tables")
         if m.asset_key.path == ["posts"]
     ).metadata
-    assert posts["row_count"].value == 6
+    assert posts["dagster/row_count"].value == 6
     assert posts["skipped_duplicates"].value == 4
     assert posts["skipped_out_of_range"].value == 2
     assert posts["out_of_range_days"].value == {"2006-05-01": 1, "2099-01-01": 1}

@@ -86,3 +86,12 @@ def test_query_rows_without_values_take_their_type_from_postgres() -> None:
     # 25 text, 1009 text[], 20 bigint: what Postgres reports for these columns.
     frame = typed_rows([(None, [], None), (None, [], 1)], ["t", "tags", "n"], [25, 1009, 20])
     assert frame.schema == pl.Schema({"t": pl.String, "tags": pl.List(pl.String), "n": pl.Int64})
+
+
+def test_has_table_sees_only_existing_tables(tmp_path) -> None:
+    import polars as pl
+
+    with Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}") as db:
+        assert not db.has_table("scores")
+        db.ensure_table("scores", pl.Schema({"id": pl.Int64}), ["id"])
+        assert db.has_table("scores")
