@@ -37,6 +37,7 @@ from socialpulse.lake import Lake, landing_problem
 from socialpulse.monitoring import KeyMonitor, MonitorConfig
 from socialpulse.settings import Settings, get_settings
 from socialpulse.windows import Observation, WindowStats, observation_keys, window_bounds
+from streaming_flows.clock import ResumableEventClock
 from streaming_flows.kafka_io import ParsedMessage, PostsKafkaSource, dead_letter_message
 from streaming_flows.lake_sink import LakeBatchSink
 
@@ -183,7 +184,8 @@ def build_flow(
     windows = win.fold_window(
         "windows",
         admitted,
-        clock=win.EventClock(
+        # Downtime does not count as system time that closes windows (see streaming_flows.clock).
+        clock=ResumableEventClock(
             lambda o: o.created_at, wait_for_system_duration=config.allowed_lateness
         ),
         windower=win.TumblingWindower(length=config.window, align_to=WINDOW_ALIGN),
