@@ -160,17 +160,16 @@ class StreamRun:
             self.process.wait(30)
 
 
-@pytest.mark.xfail(
-    strict=False,  # timing-dependent: it passed once, run alone and restarted at once
-    reason="alerts still depend on timing, also between two clean runs: each key's window clock "
-    "(bytewax EventClock) moves its watermark on with system time between the key's posts, so "
-    "under load posts of a backlog arrive after their window closed (allowed lateness 30 s). On "
-    "2026-11-29 clean runs side by side disagreed on alerts (newchallenge 08:47 vs 08:48, "
-    "7000000 06:12 sentiment_drop) and on 'expected' from the 00:21 window on; with "
-    "SOCIALPULSE_ALLOWED_LATENESS_SECONDS=3600 every closed window's alert matched the "
-    "in-process, in-order run exactly. Needs the windows' clock driven by the source's "
-    "event-time watermark (EventTimeAligner) while there is a backlog.",
-)
+# An open bug, reproduced here and kept out of `make test` (marker `known_bug`; run it with
+# `pytest -m known_bug`): it fails today, and the assertion is the promise it must come to keep.
+# Alerts still depend on timing, also between two clean runs: each key's window clock (bytewax
+# EventClock) moves its watermark on with system time between the key's posts, so under load
+# posts of a backlog arrive after their window closed (allowed lateness 30 s). On 2026-11-29
+# clean runs side by side disagreed on alerts (newchallenge 08:47 vs 08:48, 7000000 06:12
+# sentiment_drop) and on `expected` from the 00:21 window on; with
+# SOCIALPULSE_ALLOWED_LATENESS_SECONDS=3600 every closed window's alert matched the in-process,
+# in-order run exactly. The fix: drive the windows' clock by the source's event-time watermark.
+@pytest.mark.known_bug
 def test_a_run_killed_twice_raises_the_alert_ids_of_a_clean_run(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
