@@ -13,6 +13,7 @@ $(BIN)/python:
 
 # requirements/lock.txt pins the whole tested set; the project itself installs editable on top.
 $(INSTALLED): $(BIN)/python requirements/lock.txt pyproject.toml
+	$(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade  # a venv cut short
 	$(BIN)/python -m pip install --progress-bar off -r requirements/lock.txt
 	$(BIN)/python -m pip install --no-deps -e .
 	touch $@
