@@ -72,6 +72,17 @@ def _holds_no_type(dtype: pl.DataType) -> bool:
     return dtype == pl.Null or (isinstance(dtype, pl.List) and _holds_no_type(dtype.inner))
 
 
+def postgres_placeholders(sql: str) -> str:
+    """DuckDB's `?` parameters as psycopg's `%s`, leaving a `?` inside a string literal alone.
+
+    >>> postgres_placeholders("SELECT coalesce(a, '?'), 'it''s ?' WHERE b = ? AND c = ?")
+    "SELECT coalesce(a, '?'), 'it''s ?' WHERE b = %s AND c = %s"
+    """
+    parts = sql.split("'")
+    # Even-numbered parts lie outside literals ('' inside a literal splits into an empty part).
+    return "'".join(part.replace("?", "%s") if i % 2 == 0 else part for i, part in enumerate(parts))
+
+
 def typed_rows(rows: list[tuple[Any, ...]], names: list[str], oids: list[int]) -> pl.DataFrame:
     """Query rows as a frame; columns whose values give no type take it from Postgres."""
     # Every row decides a column's type: a NULL-led column (no sentiment yet) is common.
@@ -227,13 +238,13 @@ class Warehouse:
             self._duck.execute(sql, list(parameters))
         else:
             with self._pg, self._pg.cursor() as cursor:
-                cursor.execute(sql.replace("?", "%s"), tuple(parameters))
+                cursor.execute(postgres_placeholders(sql), tuple(parameters))
 
     def query(self, sql: str, parameters: Sequence[Any] = ()) -> pl.DataFrame:
         if self.dialect == "duckdb":
             return self._duck.sql(sql, params=list(parameters) or None).pl()
         with self._pg, self._pg.cursor() as cursor:
-            cursor.execute(sql.replace("?", "%s"), tuple(parameters))
+            cursor.execute(postgres_placeholders(sql), tuple(parameters))
             names = [d.name for d in cursor.description]
             oids = [d.type_code for d in cursor.description]
             return typed_rows(cursor.fetchall(), names, oids)
@@ -307,7 +318,7 @@ class Warehouse:
         columns = ", ".join(f'"{c}"' for c in frame.columns)
         with self._pg, self._pg.cursor() as cursor:
             if delete:
-                cursor.execute(delete.replace("?", "%s"), tuple(parameters))
+                cursor.execute(postgres_placeholders(delete), tuple(parameters))
             cursor.execute(
                 f"CREATE TEMP TABLE _staging ON COMMIT DROP AS "
                 f"SELECT {columns} FROM {table} LIMIT 0"

@@ -254,7 +254,9 @@ def test_dashboard_renders_polls_new_alerts_and_saves_the_watchlist(
     assert text_of(browser, "#trend-day").startswith(TREND_DAY.isoformat())
     challenges = text_of(browser, "#trending-challenges tbody tr")
     assert f"#{TRENDING_CHALLENGE}" in challenges
-    assert TRENDING_SOUND in text_of(browser, "#trending-music")
+    # Sounds by their title and author where the posts carried them, not their raw ids.
+    music = text_of(browser, "#trending-music")
+    assert "Rising Sound — New Artist" in music and TRENDING_SOUND not in music
     assert browser.evaluate("document.getElementById('key-select').value") == (
         f"hashtag:{TRENDING_CHALLENGE}"
     )

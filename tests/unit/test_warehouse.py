@@ -95,3 +95,12 @@ def test_has_table_sees_only_existing_tables(tmp_path) -> None:
         assert not db.has_table("scores")
         db.ensure_table("scores", pl.Schema({"id": pl.Int64}), ["id"])
         assert db.has_table("scores")
+
+
+def test_postgres_placeholders_leave_question_marks_in_literals_alone() -> None:
+    from socialpulse.warehouse import postgres_placeholders
+
+    sql = "SELECT coalesce(a, '?'), 'it''s ?' FROM t WHERE b = ? AND c = ?"
+    assert postgres_placeholders(sql) == (
+        "SELECT coalesce(a, '?'), 'it''s ?' FROM t WHERE b = %s AND c = %s"
+    )
