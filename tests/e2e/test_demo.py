@@ -45,12 +45,17 @@ def test_demo_lands_loads_dead_letters_and_alerts(
     assert landed["sentiment_label"].null_count() == 0
     alerts = lake.read(lake.list_files("alerts"))
     found = set(zip(alerts["key_kind"], alerts["key"], alerts["direction"], strict=True))
-    # The generator's injected burst and collapse are found; no storm of alerts.
-    assert ("hashtag", "dance", "spike") in found
-    assert ("hashtag", "fyp", "drop") in found
-    # 10 is what this stream gives on one in-order partition, on the old code too; the old
-    # bound (8) counted on windows lost while 4 partitions ran apart in event time.
-    assert alerts.height <= 10
+    # All five of the generator's injected events are found, each with its direction.
+    assert {
+        ("hashtag", "dance", "spike"),
+        ("keyword", "zestcola", "spike"),
+        ("hashtag", "fyp", "drop"),
+        ("keyword", "acme", "sentiment_drop"),
+        ("hashtag", "newchallenge", "spike"),
+    } <= found
+    # No storm: besides the five, a 45-minute demo gets a few alerts on young keys in its first
+    # minutes and drops in its last, partial minutes (12 in all on 2026-11-29).
+    assert alerts.height <= 14
 
     # A second run is idempotent in the warehouse: the same seed yields the same post ids.
     get_settings.cache_clear()
