@@ -249,14 +249,15 @@ class Warehouse:
             oids = [d.type_code for d in cursor.description]
             return typed_rows(cursor.fetchall(), names, oids)
 
-    def has_table(self, table: str) -> bool:
-        """Whether `table` exists in the connection's current schema."""
-        found = self.query(
-            "SELECT count(*) AS n FROM information_schema.tables "
-            "WHERE table_name = ? AND table_schema = current_schema()",
-            [table],
+    def tables(self) -> set[str]:
+        """Tables and views in the current schema (main in DuckDB, the search_path's in PG)."""
+        rows = self.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
         )
-        return bool(found["n"][0])
+        return {name.lower() for name in rows["table_name"].to_list()} if rows.height else set()
+
+    def has_table(self, table: str) -> bool:
+        return table.lower() in self.tables()
 
     def ensure_table(self, table: str, schema: pl.Schema, key: Sequence[str]) -> None:
         """Create the table, or add the columns a newer release loads (never drops any)."""

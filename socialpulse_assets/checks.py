@@ -44,14 +44,6 @@ def _result(report: Report, severity=AssetCheckSeverity.ERROR, **extra) -> Asset
     )
 
 
-def _table_exists(db, table: str) -> bool:
-    try:
-        db.query(f"SELECT 1 FROM {table} LIMIT 1")
-    except Exception:
-        return False
-    return True
-
-
 @asset_check(
     asset="posts",
     blocking=True,
@@ -127,7 +119,7 @@ def posts_volume_within_band(
 )
 def keyword_baselines_expectations(warehouse: WarehouseResource) -> AssetCheckResult:
     with warehouse.connect() as db:
-        if not _table_exists(db, "keyword_baselines"):
+        if not db.has_table("keyword_baselines"):
             return AssetCheckResult(passed=True, metadata={"note": "table not built yet"})
         rows = suites.baselines_rows(db)
     return _result(validate(rows, "keyword_baselines", suites.BASELINES_SUITE))
@@ -143,7 +135,7 @@ def alerts_expectations(
     context: AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> AssetCheckResult:
     with warehouse.connect() as db:
-        if not _table_exists(db, "alerts"):
+        if not db.has_table("alerts"):
             return AssetCheckResult(passed=True, metadata={"note": "no alert loaded yet"})
         rows = suites.alerts_rows(db, _day(context))
     return _result(validate(rows, "alerts", suites.alerts_suite(datetime.now(UTC))))
@@ -167,7 +159,7 @@ def trending_music_meets_minimum_support(warehouse: WarehouseResource) -> AssetC
 
 def _support_check(warehouse: WarehouseResource, table: str) -> AssetCheckResult:
     with warehouse.connect() as db:
-        if not _table_exists(db, table):
+        if not db.has_table(table):
             return AssetCheckResult(passed=True, metadata={"note": "table not built yet"})
         below = db.query(
             f"SELECT day, rank, key, posts, authors FROM {table} "

@@ -44,11 +44,8 @@ SHORT_SPAN = timedelta(hours=6)
 
 
 def existing_tables(db: Warehouse) -> set[str]:
-    """Tables and views in the warehouse's current schema (main in DuckDB, search_path in PG)."""
-    rows = db.query(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
-    )
-    return {name.lower() for name in rows["table_name"].to_list()} if rows.height else set()
+    """The tables and views the read model may query (`Warehouse.tables`)."""
+    return db.tables()
 
 
 def jsonable(value: Any) -> Any:
