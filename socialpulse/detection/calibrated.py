@@ -163,7 +163,6 @@ class SurpriseDetector(base.AnomalyDetector):
         self._unit = 0.0
         self._holding = 0
         # What score_one computed, for learn_one of the same x.
-        self._scored: tuple[float, datetime | None] | None = None
         self._surprise = 0.0
         self._score = 0.0
         self._verdict = Verdict(0.0, 0.0, 0.0, 0.0)
@@ -178,7 +177,6 @@ class SurpriseDetector(base.AnomalyDetector):
 
     def _evaluate(self, value: float, at: datetime | None) -> float:
         self._verdict = self._core.score_one(value, at)
-        self._scored = (value, at)
         self._surprise = self._core._surprise
         ready = self._core.seen >= self._core.warmup
         self._score = 1.0 - self._calibration.tail(self._surprise) if ready else 0.0
@@ -197,9 +195,9 @@ class SurpriseDetector(base.AnomalyDetector):
 
     def learn_one(self, x: dict[str, Any]) -> None:
         value, at = self._unpack(x)
-        if self._scored != (value, at):
+        # The core remembers the value it last scored (only `_evaluate` scores it).
+        if self._core._scored != (value, at):
             self._evaluate(value, at)
-        self._scored = None
         self._core.learn_one(value, at)
         if self._core.seen > self._core.warmup:
             self._calibration.update(self._surprise)
