@@ -78,7 +78,9 @@ class Settings(BaseSettings):
     )
     window_seconds: int = Field(60, description="Length of the stream's event-time windows.")
     allowed_lateness_seconds: int = Field(
-        30, description="How long (system time) a window waits for late posts before closing."
+        30,
+        description="How far (event time) the slowest partition must be past a window's end "
+        "before it closes.",
     )
     max_future_seconds: int = Field(
         60,

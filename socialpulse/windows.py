@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 SAMPLE_SIZE = 5
+# Record field the stream's Kafka source stamps its event-time watermark in (not a lake column).
+EVENT_WATERMARK = "event_watermark"
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +20,8 @@ class Observation:
     created_at: datetime
     engagement: int
     sentiment: float | None
+    # The source's event-time watermark when the post was read; its own time where there is none.
+    watermark: datetime | None = field(default=None, compare=False)
 
 
 @dataclass(slots=True)
@@ -82,6 +86,7 @@ def observation_keys(
         + (record.get("shares") or 0)
         + (record.get("comments") or 0),
         sentiment=record.get("sentiment_score"),
+        watermark=record.get(EVENT_WATERMARK, record["created_at"]),
     )
     keys: set[str] = set()
     for tag in record.get("hashtags") or ():

@@ -21,6 +21,7 @@ from bytewax.inputs import StatefulSourcePartition
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
 from socialpulse.adapters import DEFAULT_LIMITS, ParseLimits, ParseResult, parse_message
+from streaming_flows.clock import StreamTime
 from streaming_flows.shutdown import DrainingPartition
 
 log = logging.getLogger(__name__)
@@ -65,10 +66,16 @@ def _offset(message: Any) -> int:
 
 @dataclass(frozen=True)
 class ParsedMessage:
-    """A Kafka message with what the source's parse made of it (posts, or why it was rejected)."""
+    """A Kafka message with what the source's parse made of it (posts, or why it was rejected).
+
+    `watermark` is the process's event-time watermark when the source emitted it (see
+    `EventTimeAligner.watermark`; None while it is not known yet): the windows' clock
+    (`streaming_flows.clock`) moves on with it.
+    """
 
     message: KafkaSourceMessage[bytes | None, bytes | None]
     result: ParseResult
+    watermark: datetime | None = None
 
 
 @dataclass
@@ -95,7 +102,10 @@ class EventTimeAligner:
     max_future: timedelta
     idle_after: timedelta = timedelta(seconds=2)
     wall_clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Told when every partition is idle, and when one is active again (see `report`).
+    stream_time: StreamTime | None = None
     _parts: dict[str, _PartitionTime] = field(default_factory=dict, init=False)
+    _latest: datetime | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def join(self, part: str) -> None:
@@ -106,9 +116,21 @@ class EventTimeAligner:
         with self._lock:
             self._parts.pop(part, None)
 
-    def report(self, part: str, bound: datetime | None, idle: bool) -> None:
+    def report(
+        self, part: str, bound: datetime | None, idle: bool, emitted: datetime | None = None
+    ) -> None:
+        """Where `part` stands: its bound, whether it is idle, the latest time it emitted."""
         with self._lock:
             self._parts[part] = _PartitionTime(bound, idle)
+            if emitted is not None and (self._latest is None or emitted > self._latest):
+                self._latest = emitted
+            all_idle = all(t.idle for t in self._parts.values())
+            latest = self._latest
+        if self.stream_time is not None:
+            if all_idle:
+                self.stream_time.source_idle(latest)
+            else:
+                self.stream_time.source_active()
 
     def limit_for(self, part: str) -> datetime | None:
         """The latest event time `part` may emit now; None means no limit."""
@@ -122,10 +144,17 @@ class EventTimeAligner:
         return min(bounds) + self.max_lead
 
     def watermark(self) -> datetime | None:
-        """The slowest active partition's bound: event time this process has reached."""
+        """The slowest active partition's bound: event time this process has reached.
+
+        Every post a partition emits from now on is stamped at or after it (up to the disorder
+        inside one partition). None while an active partition has not read a post yet, or while
+        every partition is idle.
+        """
         with self._lock:
-            bounds = [t.bound for t in self._parts.values() if not t.idle and t.bound is not None]
-        return min(bounds, default=None)
+            bounds = [t.bound for t in self._parts.values() if not t.idle]
+        if not bounds or any(bound is None for bound in bounds):
+            return None
+        return min(bounds)
 
     def future_limit(self, partition_latest: datetime | None) -> datetime:
         """Posts stamped after this are rejected as `future_timestamp`.
@@ -177,6 +206,8 @@ class _AlignedPartition(StatefulSourcePartition[Any, Any]):
                 self._aligner.leave(self._part)
                 raise
         limit = self._aligner.limit_for(self._part)
+        # Stamped on what this call emits: a lower bound of every post emitted from now on.
+        watermark = self._aligner.watermark()
         start = self._next
         while self._next < len(self._items):
             at = self._items[self._next][1]
@@ -188,8 +219,10 @@ class _AlignedPartition(StatefulSourcePartition[Any, Any]):
         self._paused = self._next < len(self._items)
         bound = self._bound()
         # Having read only messages without posts (all rejected), it has no time to hold to.
-        self._aligner.report(self._part, bound, idle or (bound is None and self._has_read))
-        return [item for item, _ in self._items[start : self._next]]
+        self._aligner.report(
+            self._part, bound, idle or (bound is None and self._has_read), self._emitted
+        )
+        return [_stamped(item, watermark) for item, _ in self._items[start : self._next]]
 
     def _read(self) -> bool:
         """Parse the inner partition's next batch; True once it has read nothing for a while."""
@@ -253,6 +286,12 @@ class _AlignedPartition(StatefulSourcePartition[Any, Any]):
         self._inner.close()
 
 
+def _stamped(item: Any, watermark: datetime | None) -> Any:
+    if isinstance(item, ParsedMessage):
+        return ParsedMessage(item.message, item.result, watermark)
+    return item
+
+
 def _item_offset(item: Any) -> int:
     return item.message.offset if isinstance(item, ParsedMessage) else _offset(item)
 
@@ -286,6 +325,7 @@ class PostsKafkaSource(KafkaSource):
         max_lead: timedelta = timedelta(seconds=15),
         max_future: timedelta = timedelta(seconds=60),
         limits: ParseLimits = DEFAULT_LIMITS,
+        stream_time: StreamTime | None = None,
     ) -> None:
         config = dict(kafka_config)
         brokers = config.pop("bootstrap.servers").split(",")
@@ -301,7 +341,9 @@ class PostsKafkaSource(KafkaSource):
         )
         self._stop_offsets = dict(stop_offsets) if stop_offsets is not None else None
         self._start_offsets = dict(start_offsets or {})
-        self._aligner = EventTimeAligner(max_lead=max_lead, max_future=max_future)
+        self._aligner = EventTimeAligner(
+            max_lead=max_lead, max_future=max_future, stream_time=stream_time
+        )
         self._limits = limits
         self._kafka_config = dict(kafka_config)
 

@@ -36,8 +36,14 @@ from socialpulse.heavy_hitters import HeavyHitterGate, shard_of
 from socialpulse.lake import Lake, landing_problem
 from socialpulse.monitoring import KeyMonitor, MonitorConfig
 from socialpulse.settings import Settings, get_settings
-from socialpulse.windows import Observation, WindowStats, observation_keys, window_bounds
-from streaming_flows.clock import ResumableEventClock
+from socialpulse.windows import (
+    EVENT_WATERMARK,
+    Observation,
+    WindowStats,
+    observation_keys,
+    window_bounds,
+)
+from streaming_flows.clock import UTC_MIN, SourceWatermarkClock, StreamTime
 from streaming_flows.kafka_io import ParsedMessage, PostsKafkaSource, dead_letter_message
 from streaming_flows.lake_sink import LakeBatchSink
 
@@ -92,8 +98,11 @@ def parse_kafka_message(
     if hasattr(item, "err"):  # a consumer error delivered into the flow
         metrics.REJECTED.labels("kafka_error").inc()
         return Rejected(item.msg, "kafka_error", str(item.err))
+    stamp: dict[str, Any] = {}
     if isinstance(item, ParsedMessage):
         message, result = item.message, item.result
+        # The source's event-time watermark (UTC_MIN while unknown) drives the windows' clock.
+        stamp = {EVENT_WATERMARK: item.watermark or UTC_MIN}
     else:
         message, result = item, parse_message(item.value or b"", limits=limits)
     if result.reason is not None:
@@ -105,6 +114,7 @@ def parse_kafka_message(
             "kafka_topic": message.topic,
             "kafka_partition": message.partition,
             "kafka_offset": message.offset,
+            **stamp,
         }
         for post in result.posts
     ]
@@ -135,7 +145,10 @@ def build_flow(
     config: FlowConfig,
     enricher_factory: Callable[[], Enricher],
     flow_id: str = "socialpulse",
+    stream_time: StreamTime | None = None,
 ) -> Dataflow:
+    """The dataflow (see module). `stream_time` is the one the source reports to, if it does."""
+    stream_time = stream_time or StreamTime()
     flow = Dataflow(flow_id)
     messages = op.input("posts", flow, source)
     parsed = op.map("parse", messages, lambda m: parse_kafka_message(m, config.parse_limits))
@@ -184,9 +197,16 @@ def build_flow(
     windows = win.fold_window(
         "windows",
         admitted,
-        # Downtime does not count as system time that closes windows (see streaming_flows.clock).
-        clock=ResumableEventClock(
-            lambda o: o.created_at, wait_for_system_duration=config.allowed_lateness
+        # Windows close on the source's event-time watermark, never on system time, so the same
+        # input gives the same windows however the run went (see streaming_flows.clock).
+        clock=SourceWatermarkClock(
+            stream_time,
+            ts_getter=lambda o: o.created_at,
+            stamp_getter=_observation_stamp,
+            lateness=config.allowed_lateness,
+            # Keys without posts of their own close their windows on the stream's time only
+            # this far behind it (posts read earlier may still be on their way): two windows.
+            in_flight_margin=2 * config.window,
         ),
         windower=win.TumblingWindower(length=config.window, align_to=WINDOW_ALIGN),
         builder=WindowStats,
@@ -219,6 +239,12 @@ def _second(pair: tuple[str, tuple[str, Observation]]) -> tuple[str, Observation
     return pair[1]
 
 
+def _observation_stamp(observation: Observation) -> datetime | None:
+    # Observations from snapshots taken before the field existed have none: the clock then
+    # takes their own time.
+    return getattr(observation, "watermark", None)
+
+
 class _LazyEnricher:
     """Builds the enricher (sentiment model, watch list) once per worker, on first use."""
 
@@ -243,6 +269,7 @@ def production_flow(
     """
     settings = settings or get_settings()
     config = FlowConfig.from_settings(settings)
+    stream_time = StreamTime()
     kafka_config = settings.kafka_config()
     brokers = kafka_config["bootstrap.servers"].split(",")
     extra = {k: v for k, v in kafka_config.items() if k != "bootstrap.servers"}
@@ -254,11 +281,13 @@ def production_flow(
             settings.posts_topic,
             start_offsets=start_offsets,
             stop_offsets=stop_offsets,
-            # Partitions stay within half the allowed lateness of each other in event time; the
-            # other half absorbs the system time the windows' clock adds while posts are in flight.
+            # Partitions stay within half the allowed lateness of each other in event time: it
+            # bounds the windows held open, and how far a batch of one partition can run ahead
+            # of another's posts still in flight between workers.
             max_lead=config.allowed_lateness / 2,
             max_future=timedelta(seconds=settings.max_future_seconds),
             limits=config.parse_limits,
+            stream_time=stream_time,
         ),
         dead_letter_sink=KafkaSink(
             brokers,
@@ -271,6 +300,7 @@ def production_flow(
         alert_sinks=production_alert_sinks(settings),
         config=config,
         enricher_factory=lambda: Enricher.from_settings(settings),
+        stream_time=stream_time,
     )
 
 

@@ -13,6 +13,7 @@ from types import FrameType
 
 import typer
 
+from socialpulse import metrics
 from socialpulse.logging_setup import configure_logging
 from socialpulse.redaction import redact
 from socialpulse.settings import Settings, get_settings
@@ -156,8 +157,22 @@ def run_until_stopped(run: Callable[[], None], drain: bool) -> None:
         return
     finally:
         finished.set()
+        _log_counts()
     if stop_requested():
         log.info("stopped after committing a snapshot; a restart resumes exactly there")
+
+
+def _log_counts() -> None:
+    """What this process did, in one line (also Prometheus counters while it runs)."""
+    counts = metrics.snapshot()
+    log.info(
+        "this run: %d messages read, %d posts landed, %d rejected, %d late observations, %d alerts",
+        counts["messages"],
+        counts["posts_landed"],
+        sum(counts["rejected"].values()),
+        counts["late_observations"],
+        sum(counts["alerts"].values()),
+    )
 
 
 def _interrupt_when_stuck(finished: threading.Event, deadline: float) -> None:

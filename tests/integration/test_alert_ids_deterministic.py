@@ -4,12 +4,14 @@ One generated stream (injected events, 4 partitions) on the real broker goes thr
 `socialpulse stream` twice, with recovery on, each run with its own lake, recovery directory and
 alerts topic, side by side: one undisturbed, one killed with SIGKILL twice while consuming and
 restarted (at once, then after a pause like a supervisor's restart delay). Each run ends with
-SIGTERM once everything is landed and the last windows have closed.
+SIGTERM once everything is landed and the last windows have closed. Both runs use the default
+single worker, as `socialpulse stream` runs; on in-order data neither may count a post late.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -35,12 +37,12 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # A few hours of event time at the generator's rates, one injected event of each kind.
 STREAM = GeneratorConfig(16000, seed=5)
 PARTITIONS = 4
-# After the last post is landed, a key's last window closes once system time has moved its
-# watermark past the window's end: one window plus the allowed lateness, and a margin.
-LAST_WINDOWS_CLOSE_SECONDS = 60 + 30 + 15
-# Longer than the allowed lateness minus the partitions' event-time lead (30 s - 15 s): the
-# downtime must not count as system time that closes windows before the replay refills them.
-RESTART_DELAY_SECONDS = 20
+# After the last post is landed, the last windows close once the partitions have been idle for
+# 2 s and stream time has moved the allowed lateness past their end with the wall clock.
+LAST_WINDOWS_CLOSE_SECONDS = 2 + 30 + 13
+# Longer than the allowed lateness: downtime must not close windows before the replay refills
+# them (it did while the windows' clock moved with system time).
+RESTART_DELAY_SECONDS = 40
 
 
 @dataclass
@@ -114,7 +116,7 @@ class StreamRun:
     def start(self) -> None:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "socialpulse.cli.main", "stream", "-w", "2"],
+                [sys.executable, "-m", "socialpulse.cli.main", "stream"],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -131,6 +133,11 @@ class StreamRun:
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(30)
+
+    def late_observations(self) -> int:
+        """Late observations of the last start, from the line the stream logs when it stops."""
+        line = [x for x in self.log_path.read_text().splitlines() if "this run:" in x][-1]
+        return int(re.search(r"(\d+) late observations", line).group(1))
 
     def settle_and_stop(self) -> RunResult:
         """Once no alert has been added for a while, SIGTERM (exit 0 expected) and collect."""
@@ -160,16 +167,10 @@ class StreamRun:
             self.process.wait(30)
 
 
-# An open bug, reproduced here and kept out of `make test` (marker `known_bug`; run it with
-# `pytest -m known_bug`): it fails today, and the assertion is the promise it must come to keep.
-# Alerts still depend on timing, also between two clean runs: each key's window clock (bytewax
-# EventClock) moves its watermark on with system time between the key's posts, so under load
-# posts of a backlog arrive after their window closed (allowed lateness 30 s). On 2026-11-29
-# clean runs side by side disagreed on alerts (newchallenge 08:47 vs 08:48, 7000000 06:12
-# sentiment_drop) and on `expected` from the 00:21 window on; with
-# SOCIALPULSE_ALLOWED_LATENESS_SECONDS=3600 every closed window's alert matched the in-process,
-# in-order run exactly. The fix: drive the windows' clock by the source's event-time watermark.
-@pytest.mark.known_bug
+# On 2026-11-29 this failed: each key's window clock (Bytewax's `EventClock`) moved its watermark
+# on with system time, so under load posts of the backlog arrived after their window closed, and
+# even two clean runs disagreed. The windows now close on the source's event-time watermark
+# (streaming_flows/clock.py).
 def test_a_run_killed_twice_raises_the_alert_ids_of_a_clean_run(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
@@ -199,6 +200,7 @@ def test_a_run_killed_twice_raises_the_alert_ids_of_a_clean_run(
         time.sleep(LAST_WINDOWS_CLOSE_SECONDS)
         clean_result = clean.settle_and_stop()
         killed_result = killed.settle_and_stop()
+        clean_late, killed_late = clean.late_observations(), killed.late_observations()
     finally:
         clean.stop()
         killed.stop()
@@ -207,6 +209,9 @@ def test_a_run_killed_twice_raises_the_alert_ids_of_a_clean_run(
     assert set(clean_result.topic_ids) == clean_result.lake_ids
     assert max(clean_result.topic_ids.values()) == 1
     assert set(killed_result.topic_ids) == killed_result.lake_ids
+    # In-order data, one worker: no post is late, in the clean run or after the last restart.
+    assert clean_late == 0, clean_result.log[-3000:]
+    assert killed_late == 0, killed_result.log[-3000:]
     # A killed run may send an alert again after recovery; the set of ids is what must not move.
     duplicates = sum(killed_result.topic_ids.values()) - len(killed_result.topic_ids)
     print(f"{len(clean_result.lake_ids)} alerts; {duplicates} sent twice by the killed run")

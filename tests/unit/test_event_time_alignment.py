@@ -165,3 +165,50 @@ def test_a_partition_of_only_rejected_messages_does_not_hold_the_others() -> Non
     busy = _AlignedPartition(_ListPartition(1, [_minutes(0, 10)]), "busy", aligner)
     assert [item.result.reason for item in rejected.next_batch()] == ["not_json"]
     assert _times(busy.next_batch()) == _minutes(0, 10)
+
+
+def test_each_message_carries_a_watermark_no_later_post_is_stamped_before() -> None:
+    aligner = _aligner()
+    parts = {
+        "fast": _AlignedPartition(_ListPartition(0, [_minutes(60, 120)]), "fast", aligner),
+        "slow": _AlignedPartition(
+            _ListPartition(1, [_minutes(0, 60), _minutes(60, 120)]), "slow", aligner
+        ),
+    }
+    stamped: list[tuple[datetime | None, datetime]] = []
+    live = dict(parts)
+    while live:
+        for name, part in list(live.items()):
+            try:
+                stamped.extend(
+                    (item.watermark, post.created_at)
+                    for item in part.next_batch()
+                    for post in item.result.posts
+                )
+            except StopIteration:
+                del live[name]
+    assert len(stamped) == 180
+    watermarks = [w for w, _ in stamped if w is not None]
+    assert watermarks == sorted(watermarks)  # it only moves on
+    for index, (watermark, _) in enumerate(stamped):
+        if watermark is not None:
+            assert all(at >= watermark for _, at in stamped[index:])
+
+
+def test_the_stream_time_hears_when_every_partition_is_idle_and_when_one_reads_again() -> None:
+    from streaming_flows.clock import StreamTime
+
+    stream_time = StreamTime()
+    aligner = _aligner(idle_after=timedelta(milliseconds=50), stream_time=stream_time)
+    inner = _ListPartition(0, [_minutes(0, 10)], tail=True)
+    part = _AlignedPartition(inner, "only", aligner)
+    assert _times(part.next_batch()) == _minutes(0, 10)
+    assert not stream_time.idle
+    part.next_batch()
+    time.sleep(0.06)
+    part.next_batch()  # nothing read for `idle_after`
+    assert stream_time.idle
+    assert stream_time.closing_time(timedelta(0)) >= T0 + timedelta(minutes=9)
+    inner._batches = _ListPartition(0, [_minutes(0, 10), _minutes(10, 12)])._batches[1:]
+    assert _times(part.next_batch()) == _minutes(10, 12)
+    assert not stream_time.idle
