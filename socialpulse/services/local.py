@@ -274,6 +274,16 @@ def start_s3(settings: Settings) -> str:
     pid_file = _pid_file(settings, "s3")
     if owned_pid(pid_file, "weed") or port_open(HOST, settings.s3_port):
         return "already running"
+    taken = seaweedfs_ports_taken(settings)
+    if taken:
+        raise ServiceError(
+            "SeaweedFS cannot start: "
+            + ", ".join(f"port {port} ({what})" for port, what in taken)
+            + f" already in use on {HOST}. Stop what holds it, or move SeaweedFS with "
+            "SOCIALPULSE_S3_PORT, SOCIALPULSE_SEAWEEDFS_MASTER_PORT, "
+            "SOCIALPULSE_SEAWEEDFS_VOLUME_PORT and SOCIALPULSE_SEAWEEDFS_FILER_PORT (each also "
+            "needs its port + 10000 free, for gRPC)"
+        )
     _private_dir(services_dir(settings))
     _private_dir(seaweedfs_dir(settings))
     _write_s3_identities(settings)
@@ -287,6 +297,22 @@ def start_s3(settings: Settings) -> str:
             f"see {_log_file(settings, 's3')}"
         )
     return "started"
+
+
+def seaweedfs_ports_taken(settings: Settings) -> list[tuple[int, str]]:
+    """The ports SeaweedFS needs that something else already listens on.
+
+    Each SeaweedFS server also listens on its port + 10000 for gRPC; a taken one makes `weed`
+    exit with a line in its log, which would otherwise surface only as an S3 timeout.
+    """
+    ports = [
+        (settings.s3_port, "S3"),
+        (settings.seaweedfs_master_port, "master"),
+        (settings.seaweedfs_volume_port, "volume"),
+        (settings.seaweedfs_filer_port, "filer"),
+    ]
+    wanted = [*ports, *((port + 10000, f"{what} gRPC") for port, what in ports)]
+    return [(port, what) for port, what in wanted if port_open(HOST, port)]
 
 
 def _start_postgres(settings: Settings) -> str:
