@@ -29,8 +29,7 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/deptry .  # every distribution the shipped code imports is declared in pyproject.toml
 	bash deployment/scripts/ensure-chromium.sh  # Debian's chromium, for the dashboard browser test
-	$(BIN)/python -m pytest -m "not isolated and not known_bug" $(PYTEST_ARGS)
-	$(BIN)/python -m pytest -m isolated $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not known_bug" $(PYTEST_ARGS)
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)

@@ -87,8 +87,10 @@ def keyword_baselines(
     has no sentiment.
     """
     start = end - timedelta(weeks=weeks)
-    observations = key_observations(landed).filter(
-        (pl.col("created_at") >= start) & (pl.col("created_at") < end)
+    # The window first, then deduplication: a post id landed again on another day (a demo run
+    # again re-uses its seed's ids) must not take the window's post out of the window.
+    observations = key_observations(
+        landed.filter((pl.col("created_at") >= start) & (pl.col("created_at") < end))
     )
     hourly = observations.group_by("key", pl.col("created_at").dt.truncate("1h").alias("hour")).agg(
         pl.len().alias("posts"),

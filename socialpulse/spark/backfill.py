@@ -109,8 +109,10 @@ def keyword_baselines(
     spark: SparkSession, landed: DataFrame, *, end: datetime, weeks: int, computed_at: datetime
 ) -> DataFrame:
     start = end - timedelta(weeks=weeks)
-    observations = key_observations(landed).where(
-        (F.col("created_at") >= F.lit(start)) & (F.col("created_at") < F.lit(end))
+    # The window first, then deduplication, as the polars path: a post id landed again on
+    # another day must not take the window's post out of the window.
+    observations = key_observations(
+        landed.where((F.col("created_at") >= F.lit(start)) & (F.col("created_at") < F.lit(end)))
     )
     hourly = observations.groupBy("key", F.date_trunc("hour", "created_at").alias("hour")).agg(
         F.count("*").alias("posts"),

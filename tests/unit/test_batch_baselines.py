@@ -85,6 +85,17 @@ def test_posts_outside_the_window_are_ignored() -> None:
     assert counts.to_list() == [0]
 
 
+def test_a_post_id_landed_again_outside_the_window_still_counts_inside_it() -> None:
+    # The demo run on another day re-uses seed 7's post ids: its copy, read first, is out of
+    # the window and must not hide the window's post (the Spark path agrees, see
+    # tests/integration/test_spark_backfill.py).
+    end = MONDAY + timedelta(weeks=1)
+    posts = [_post("a", end + timedelta(days=30), 1, 0.0), _post("a", MONDAY, 1, 0.0)]
+    result = keyword_baselines(_landed(posts), end=end, weeks=1, computed_at=end)
+    counts = result.filter(pl.col("posts_centre") > 0).select("hour_of_week").to_series()
+    assert counts.to_list() == [0]
+
+
 def test_keys_are_the_streams_keys_counted_once_per_post() -> None:
     posts = [
         _post(
