@@ -19,20 +19,15 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from socialpulse.contracts import KEYWORD_BASELINES_PATH, hour_of_week
 from socialpulse.lake import Lake
-
-BASELINES_PATH = ("analytics", "keyword_baselines", "keyword_baselines.parquet")
 
 Baselines = dict[tuple[str, int], tuple[float, float]]
 
 
-def hour_of_week(at: datetime) -> int:
-    return at.weekday() * 24 + at.hour
-
-
 def read_keyword_baselines(lake: Lake) -> Baselines:
     """{(key, hour_of_week): (centre, spread)}; empty when the batch side has not run yet."""
-    path = lake.path(*BASELINES_PATH)
+    path = lake.path(*KEYWORD_BASELINES_PATH)
     if not lake.fs.exists(path):
         return {}
     frame = lake.read([path]).select("key", "hour_of_week", "posts_centre", "posts_spread")

@@ -16,6 +16,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from socialpulse.contracts import KEYWORD_KIND, key_prefix
 from socialpulse.windows import Observation
 
 Keyed = tuple[str, Observation]
@@ -57,7 +58,7 @@ class HeavyHitterGate:
         if window_id > self.latest_window:
             self.latest_window = window_id
             self._forget_old()
-        if key.startswith("keyword:"):
+        if key.startswith(key_prefix(KEYWORD_KIND)):
             return [(key, observation)]
         if key in self.admitted and window_id >= self.admitted_from[key]:
             self.admitted[key] = max(window_id, self.admitted[key])

@@ -24,6 +24,12 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from socialpulse.contracts import (
+    LANDING_ZONE,
+    landing_object_name,
+    landing_object_path,
+    partition_day,
+)
 from socialpulse.schema import POST_ARROW_SCHEMA, column_checker
 from socialpulse.settings import Settings
 
@@ -101,11 +107,6 @@ def _is_local(fs: fsspec.AbstractFileSystem) -> bool:
     return "file" in protocol or "local" in protocol
 
 
-def hour_partition(ts: datetime) -> str:
-    """`dt=YYYY-MM-DD/hour=HH` of an event time (UTC)."""
-    return f"dt={ts:%Y-%m-%d}/hour={ts:%H}"
-
-
 # Kafka offsets per landing object. A constant, not a setting: objects are identified by their
 # block, so every run must cut the same blocks whatever its batch sizes and flush timings.
 LANDING_BLOCK_OFFSETS = 5000
@@ -115,11 +116,6 @@ def offset_block(offset: int) -> tuple[int, int]:
     """First and last offset of the landing block that holds `offset`."""
     first = offset - offset % LANDING_BLOCK_OFFSETS
     return first, first + LANDING_BLOCK_OFFSETS - 1
-
-
-def batch_object_name(topic: str, partition: int, first_offset: int, last_offset: int) -> str:
-    """Name of the landing object for one block of offsets of one Kafka partition."""
-    return f"{topic}-p{partition:04d}-o{first_offset:012d}-{last_offset:012d}.parquet"
 
 
 def write_landing_batch(
@@ -132,14 +128,12 @@ def write_landing_batch(
     the object's rows depend only on which offsets of its block have been landed, not on how
     batches were cut; writing a batch again, or a differently cut part of it, changes nothing.
     """
-    groups: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in records:
-        block, _ = offset_block(record["kafka_offset"])
-        groups[(hour_partition(record["created_at"]), block)].append(record)
+        name = landing_object_name(topic, kafka_partition, *offset_block(record["kafka_offset"]))
+        groups[lake.path(landing_object_path(record["created_at"], name))].append(record)
     written = []
-    for (partition, block), rows in sorted(groups.items()):
-        name = batch_object_name(topic, kafka_partition, *offset_block(block))
-        path = lake.path("landing", partition, name)
+    for path, rows in sorted(groups.items()):
         table = pa.Table.from_pylist(rows, schema=LANDING_ARROW_SCHEMA)
         landed = _read_if_exists(lake, path)
         if landed is not None:
@@ -170,7 +164,7 @@ def _union_of_rows(landed: pa.Table, new: pa.Table) -> pa.Table:
 
 def landing_day(path: str) -> str:
     """The `YYYY-MM-DD` event day of a landing object, from its `dt=` partition."""
-    return path.split("/dt=")[1][:10]
+    return partition_day(path)
 
 
 def landed_days(lake: Lake) -> list[str]:
@@ -186,7 +180,7 @@ def utc_day_bounds(day: date) -> tuple[datetime, datetime]:
 
 def landing_files(lake: Lake, date: str | None = None) -> list[str]:
     """Landing files, all or of one `YYYY-MM-DD` day."""
-    files = lake.list_files("landing")
+    files = lake.list_files(LANDING_ZONE)
     if date is None:
         return files
-    return [f for f in files if f"/dt={date}/" in f]
+    return [f for f in files if partition_day(f) == date]

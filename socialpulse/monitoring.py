@@ -21,9 +21,10 @@ from typing import Any
 
 from socialpulse import metrics
 from socialpulse.alerts import Alert, Cooldown, alert_id_for
+from socialpulse.contracts import BAND_WIDTH, band_spread, split_key
 from socialpulse.detection import STREAM_ALARM, Verdict, build_detector, resume_detector
 from socialpulse.settings import Settings
-from socialpulse.windows import WindowStats, split_key
+from socialpulse.windows import WindowStats
 
 RETAIN, DISCARD = False, True
 
@@ -66,7 +67,7 @@ class MonitorConfig:
 
 
 def baseline_verdict(
-    observed: float, baseline: tuple[float, float], window: timedelta, band_z: float = 3.0
+    observed: float, baseline: tuple[float, float], window: timedelta, band_z: float = BAND_WIDTH
 ) -> Verdict:
     """Score a window against a per-minute hour-of-week baseline scaled to the window length.
 
@@ -75,7 +76,7 @@ def baseline_verdict(
     """
     minutes = window / timedelta(minutes=1)
     centre, spread = baseline[0] * minutes, baseline[1] * minutes
-    spread = max(spread, math.sqrt(max(centre, 1.0)))
+    spread = band_spread(centre, spread)
     z = (observed - centre) / spread
     return Verdict(
         score=math.erf(abs(z) / math.sqrt(2)),

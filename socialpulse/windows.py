@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from socialpulse.contracts import post_keys
+
 SAMPLE_SIZE = 5
 # Record field the stream's Kafka source stamps its event-time watermark in (not a lake column).
 EVENT_WATERMARK = "event_watermark"
@@ -72,13 +74,9 @@ def window_bounds(
     return start, start + length
 
 
-def observation_keys(
-    record: Mapping[str, Any], *, min_hashtag_length: int = 2
-) -> Iterable[tuple[str, Observation]]:
-    """The keys one landed post counts toward, as `kind:key`, with what it contributes.
-
-    Hashtags are lower-cased; a post counts once per distinct key however often it repeats it.
-    """
+def observation_keys(record: Mapping[str, Any]) -> Iterable[tuple[str, Observation]]:
+    """The keys one landed post counts toward (`socialpulse.contracts.post_keys`), with what it
+    contributes: a post counts once per distinct key however often it repeats it."""
     observation = Observation(
         post_id=record["id"],
         created_at=record["created_at"],
@@ -88,19 +86,6 @@ def observation_keys(
         sentiment=record.get("sentiment_score"),
         watermark=record.get(EVENT_WATERMARK, record["created_at"]),
     )
-    keys: set[str] = set()
-    for tag in record.get("hashtags") or ():
-        tag = tag.lower()
-        if len(tag) >= min_hashtag_length:
-            keys.add(f"hashtag:{tag}")
-    if record.get("music_id"):
-        keys.add(f"music:{record['music_id']}")
-    for keyword in record.get("keywords") or ():
-        keys.add(f"keyword:{keyword.lower()}")
+    keys = post_keys(record.get("hashtags"), record.get("music_id"), record.get("keywords"))
     for key in sorted(keys):
         yield key, observation
-
-
-def split_key(key: str) -> tuple[str, str]:
-    kind, _, value = key.partition(":")
-    return kind, value

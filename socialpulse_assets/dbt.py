@@ -7,6 +7,7 @@ into a private temporary directory, so no process environment is changed.
 
 from __future__ import annotations
 
+import json
 import sys
 from functools import cache
 from pathlib import Path
@@ -15,6 +16,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import yaml
 from dagster_dbt import DbtCliResource, DbtProject
+
+from socialpulse import contracts
 
 PROFILE = "socialpulse"
 
@@ -39,6 +42,12 @@ def dbt_cli() -> DbtCliResource:
     )
 
 
+def contract_vars_args() -> list[str]:
+    """`--vars` with the shared rules (`socialpulse.contracts`), for every dbt command we run:
+    the key rule and the band then come from the one module the stream and Spark also use."""
+    return ["--vars", json.dumps(contracts.dbt_vars(), sort_keys=True)]
+
+
 @cache
 def dbt_project() -> DbtProject:
     return DbtProject(project_dir=dbt_project_dir(), profiles_dir=dbt_project_dir())
@@ -53,7 +62,9 @@ def prepared_dbt_project() -> DbtProject:
     """
     project = dbt_project()
     if project.preparer.using_dagster_dev() or not project.manifest_path.exists():
-        dbt_cli().cli(["parse", "--quiet"], target_path=project.target_path).wait()
+        dbt_cli().cli(
+            ["parse", "--quiet", *contract_vars_args()], target_path=project.target_path
+        ).wait()
     return project
 
 

@@ -16,6 +16,7 @@ import pyarrow as pa
 from bytewax.outputs import DynamicSink, StatelessSinkPartition
 from confluent_kafka import KafkaError, Producer
 
+from socialpulse import contracts
 from socialpulse.alerts import (
     ALERT_ARROW_SCHEMA,
     Alert,
@@ -37,9 +38,7 @@ ALERT_WAIT_REPORT_SECONDS = 30.0
 
 def alert_object_path(lake: Lake, alert: Alert) -> str:
     """One object per alert, named by its id: a replayed alert rewrites the same object."""
-    return lake.path(
-        "alerts", f"dt={alert.window_start:%Y-%m-%d}", f"alert-{alert.alert_id}.parquet"
-    )
+    return lake.path(contracts.alert_object_path(alert.window_start, alert.alert_id))
 
 
 class _LakeAlertPartition(StatelessSinkPartition[Alert]):

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from socialpulse.baselines import BASELINES_PATH
+from socialpulse.batch.contract_exprs import hashtag_key, hour_of_week, keyword_key, music_key
+from socialpulse.contracts import KEYWORD_BASELINES_PATH
 from socialpulse.lake import Lake
 
 MAD_SCALE = 1.4826
@@ -35,8 +36,9 @@ BASELINES_SCHEMA = pl.Schema(
 BASELINE_COLUMNS = list(BASELINES_SCHEMA)
 
 
-def key_observations(landed: pl.DataFrame, *, min_hashtag_length: int = 2) -> pl.DataFrame:
-    """One row per (post, key) as `socialpulse.windows.observation_keys` counts them."""
+def key_observations(landed: pl.DataFrame) -> pl.DataFrame:
+    """One row per (post, key) as `socialpulse.windows.observation_keys` counts them (the rule is
+    `socialpulse.contracts.post_keys`)."""
     base = landed.unique("id", keep="first").select(
         "id",
         "created_at",
@@ -50,22 +52,14 @@ def key_observations(landed: pl.DataFrame, *, min_hashtag_length: int = 2) -> pl
         "music_id",
         "keywords",
     )
-    hashtags = (
-        base.explode("hashtags")
-        .filter(pl.col("hashtags").str.len_chars() >= min_hashtag_length)
-        .with_columns(key=pl.lit("hashtag:") + pl.col("hashtags").str.to_lowercase())
-    )
-    music = base.filter(pl.col("music_id").is_not_null() & (pl.col("music_id") != "")).with_columns(
-        key=pl.lit("music:") + pl.col("music_id")
-    )
-    keywords = (
-        base.explode("keywords")
-        .filter(pl.col("keywords").is_not_null())
-        .with_columns(key=pl.lit("keyword:") + pl.col("keywords").str.to_lowercase())
-    )
+    hashtags = base.explode("hashtags").with_columns(key=hashtag_key(pl.col("hashtags")))
+    music = base.with_columns(key=music_key(pl.col("music_id")))
+    keywords = base.explode("keywords").with_columns(key=keyword_key(pl.col("keywords")))
     columns = ["id", "created_at", "engagement", "sentiment", "key"]
-    return pl.concat([frame.select(columns) for frame in (hashtags, music, keywords)]).unique(
-        ["id", "key"]
+    return (
+        pl.concat([frame.select(columns) for frame in (hashtags, music, keywords)])
+        .filter(pl.col("key").is_not_null())
+        .unique(["id", "key"])
     )
 
 
@@ -108,10 +102,7 @@ def keyword_baselines(
         .with_columns(
             (pl.col("posts").fill_null(0) / 60.0).alias("posts"),
             (pl.col("engagement").fill_null(0) / 60.0).alias("engagement"),
-            # weekday() is Int8: widen before multiplying or Sunday overflows.
-            ((pl.col("hour").dt.weekday().cast(pl.Int32) - 1) * 24 + pl.col("hour").dt.hour())
-            .cast(pl.Int32)
-            .alias("hour_of_week"),
+            hour_of_week(pl.col("hour")).alias("hour_of_week"),
         )
     )
     return (
@@ -132,6 +123,6 @@ def keyword_baselines(
 
 def write_keyword_baselines(lake: Lake, baselines: pl.DataFrame) -> str:
     """Write where the stream reads them; returns the object path."""
-    path = lake.path(*BASELINES_PATH)
+    path = lake.path(*KEYWORD_BASELINES_PATH)
     lake.write_table(path, baselines.to_arrow())
     return path

@@ -16,6 +16,14 @@ from typing import Any
 
 import polars as pl
 
+from socialpulse.contracts import (
+    HASHTAG_KIND,
+    KEYWORD_KIND,
+    MUSIC_KIND,
+    expected_band,
+    full_key,
+    hour_of_week,
+)
 from socialpulse.warehouse import Warehouse
 
 ALERT_COLUMNS = (
@@ -37,8 +45,6 @@ ALERT_COLUMNS = (
     "detected_at",
 )
 SHARE_COLUMNS = ("negative_share", "neutral_share", "positive_share")
-# The activity band: the hour-of-week centre ± BAND_WIDTH spreads (as the hourly activity mart).
-BAND_WIDTH = 3.0
 WINDOW = timedelta(minutes=15)  # sentiment_summary's window
 SHORT_SPAN = timedelta(hours=6)
 
@@ -71,11 +77,6 @@ def rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
 
 def _utc(at: Any) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
-
-def full_key(key_kind: str, key: str) -> str:
-    """The `kind:value` key of sentiment_summary, keyword_baselines and the marts."""
-    return f"{key_kind}:{key}"
 
 
 def alerts_source(tables: set[str]) -> str | None:
@@ -160,12 +161,12 @@ def watched_keys(
         for kind, value in recent.select("key_kind", "key").iter_rows():
             keys.setdefault(full_key(kind, value), "alerted")
     for term in watchlist:
-        keys.setdefault(full_key("keyword", term), "watch-list")
+        keys.setdefault(full_key(KEYWORD_KIND, term), "watch-list")
     trending = latest_trending(db, tables, limit=5)
     for item in trending["challenges"]:
-        keys.setdefault(full_key("hashtag", item["key"]), "trending")
+        keys.setdefault(full_key(HASHTAG_KIND, item["key"]), "trending")
     for item in trending["music"]:
-        keys.setdefault(full_key("music", item["key"]), "trending")
+        keys.setdefault(full_key(MUSIC_KIND, item["key"]), "trending")
     return [{"key": key, "source": source} for key, source in keys.items()]
 
 
@@ -185,17 +186,6 @@ def _since_latest(
         f"SELECT * FROM {table} WHERE key = ? AND {time_column} >= ? ORDER BY {time_column}",
         [key, cutoff],
     )
-
-
-def hour_of_week(at: datetime) -> int:
-    """Monday 00:00 UTC is 0, Sunday 23:00 is 167 (as keyword_baselines)."""
-    return at.weekday() * 24 + at.hour
-
-
-def activity_band(expected: float, spread: float) -> tuple[float, float]:
-    """Low and high of the expected band: the spread floored at the Poisson noise of `expected`."""
-    width = BAND_WIDTH * max(spread, math.sqrt(max(expected, 1.0)))
-    return max(expected - width, 0.0), expected + width
 
 
 def key_activity(db: Warehouse, tables: set[str], key: str, *, days: int = 7) -> dict[str, Any]:
@@ -258,7 +248,7 @@ def key_activity(db: Warehouse, tables: set[str], key: str, *, days: int = 7) ->
     for i in range(int((last - first) / step) + 1):
         bucket = first + i * step
         expected, spread = baselines.get(hour_of_week(bucket), (0.0, 0.0))
-        low, high = activity_band(expected, spread)
+        low, high = expected_band(expected, spread)
         posts = counts.get(bucket, 0)
         points.append(
             {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from socialpulse.contracts import report_folder
 from socialpulse.lake import Lake
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -13,8 +14,7 @@ _NAME = re.compile(r"^[\w\-]+$")
 
 
 def word_cloud_folder(lake: Lake, day: str | None = None) -> str:
-    base = lake.path("reports", "wordclouds")
-    return base if day is None else posixpath.join(base, f"dt={day}")
+    return lake.path(report_folder("wordclouds", day))
 
 
 def word_cloud_days(lake: Lake) -> list[str]:

@@ -17,8 +17,10 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from socialpulse.batch.trending import TREND_COLUMNS
+from socialpulse.contracts import LANDING_GLOB
 from socialpulse.loading import POST_COLUMNS
 from socialpulse.settings import Settings
+from socialpulse.spark.contract_columns import hashtag_key, hour_of_week, keyword_key, music_key
 from socialpulse.spark.jars import ensure_s3a_jars
 
 # pyspark 4's Hadoop defaults spell these durations as "60s"; hadoop-aws 3.3.1 parses only numbers.
@@ -88,19 +90,19 @@ def key_observations(landed: DataFrame) -> DataFrame:
         "music_id",
         "keywords",
     )
-    tags = base.select("*", F.explode("hashtags").alias("tag")).where(F.length("tag") >= 2)
-    tags = tags.withColumn("key", F.concat(F.lit("hashtag:"), F.lower("tag")))
-    music = base.where(F.col("music_id").isNotNull() & (F.col("music_id") != "")).withColumn(
-        "key", F.concat(F.lit("music:"), "music_id")
+    tags = base.select("*", F.explode("hashtags").alias("tag")).withColumn(
+        "key", hashtag_key(F.col("tag"))
     )
+    music = base.withColumn("key", music_key(F.col("music_id")))
     words = base.select("*", F.explode("keywords").alias("word")).withColumn(
-        "key", F.concat(F.lit("keyword:"), F.lower("word"))
+        "key", keyword_key(F.col("word"))
     )
     columns = ["id", "created_at", "engagement", "sentiment", "key"]
     return (
         tags.select(columns)
         .unionByName(music.select(columns))
         .unionByName(words.select(columns))
+        .where(F.col("key").isNotNull())
         .dropDuplicates(["id", "key"])
     )
 
@@ -130,7 +132,7 @@ def keyword_baselines(
         .join(hourly, ["key", "hour"], "left")
         .select(
             "key",
-            ((F.dayofweek("hour") + 5) % 7 * 24 + F.hour("hour")).cast("int").alias("hour_of_week"),
+            hour_of_week(F.col("hour")).alias("hour_of_week"),
             (F.coalesce("posts", F.lit(0)) / 60.0).alias("posts"),
             (F.coalesce("engagement", F.lit(0)) / 60.0).alias("engagement"),
             "sentiment",
@@ -175,7 +177,7 @@ def read_landing(spark: SparkSession, lake_url: str) -> DataFrame:
 
 
 def landing_glob(lake_url: str) -> str:
-    return s3a_url(lake_url).rstrip("/") + "/landing/*/*/*.parquet"
+    return s3a_url(lake_url).rstrip("/") + "/" + LANDING_GLOB
 
 
 def cleanse(landed: DataFrame) -> dict[str, DataFrame]:

@@ -15,6 +15,7 @@ from dagster import (
 
 from socialpulse.batch.baselines import write_keyword_baselines
 from socialpulse.batch.cleansing import TABLE_KEYS, refresh_dimensions
+from socialpulse.contracts import CLEANSED_ZONE
 from socialpulse.settings import get_settings
 from socialpulse_assets.assets.lake_ingest import FACT_TABLES, landing
 from socialpulse_assets.partitions import daily
@@ -91,8 +92,10 @@ def spark_backfill(
         tables = cleanse(in_range)
         root = s3a_url(lake_settings.resolved_lake_url).rstrip("/")
         for table, frame in tables.items():
-            context.log.info(f"writing cleansed/{table} for {len(days)} days")
-            frame.write.mode("overwrite").partitionBy("dt").parquet(f"{root}/cleansed/{table}")
+            context.log.info(f"writing {CLEANSED_ZONE}/{table} for {len(days)} days")
+            frame.write.mode("overwrite").partitionBy("dt").parquet(
+                f"{root}/{CLEANSED_ZONE}/{table}"
+            )
 
         history = cleanse(
             landed.where(

@@ -15,6 +15,7 @@ from dagster import (
 from socialpulse.alerts import ALERT_ARROW_SCHEMA
 from socialpulse.batch.cleansing import TABLE_KEYS, cleanse, refresh_dimensions
 from socialpulse.batch.skipped import day_range, out_of_range
+from socialpulse.contracts import ALERTS_ZONE, cleansed_object_path, partition_day
 from socialpulse.lake import landing_day, landing_files, utc_day_bounds
 from socialpulse_assets.metadata import empty_table_metadata, table_metadata
 from socialpulse_assets.partitions import daily
@@ -35,11 +36,6 @@ DESCRIPTIONS = {
     "music": "Sounds with their latest title and author, first/last seen and post count.",
 }
 FACT_TABLES = ("posts", "post_challenges")
-
-
-def cleansed_path(table: str, day: str) -> str:
-    """Where a cleansed table's day lives, relative to the lake root (one object per day)."""
-    return f"cleansed/{table}/dt={day}/{table}.parquet"
 
 
 @multi_asset(
@@ -97,7 +93,7 @@ def cleansed_tables(
     tables = cleanse(landed)
     skipped_metadata["skipped_duplicates"] = landed.height - tables["posts"].height
     for table, frame in tables.items():
-        the_lake.write_table(the_lake.path(cleansed_path(table, day)), frame.to_arrow())
+        the_lake.write_table(the_lake.path(cleansed_object_path(table, day)), frame.to_arrow())
     with warehouse.connect() as db:
         for table in FACT_TABLES:
             db.upsert(table, tables[table], key=TABLE_KEYS[table])
@@ -128,7 +124,7 @@ def alerts(
     """Load the day's alerts into the warehouse (replacing that day: alert ids are stable)."""
     day = context.partition_key
     the_lake = lake.lake()
-    files = [f for f in the_lake.list_files("alerts") if f"/dt={day}/" in f]
+    files = [f for f in the_lake.list_files(ALERTS_ZONE) if partition_day(f) == day]
     frame = the_lake.read(files)
     if frame.is_empty():
         # The table exists even before the first alert, for dbt and BI tools.

@@ -14,7 +14,7 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from socialpulse_assets.dbt import write_profiles
+from socialpulse_assets.dbt import contract_vars_args, write_profiles
 from socialpulse_assets.resources import WarehouseResource
 
 
@@ -39,9 +39,11 @@ def build_dbt_models(project: DbtProject) -> AssetsDefinition:
     def dbt_models(
         context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
     ) -> Iterator[Any]:
-        """`dbt build`: staging views, marts and their tests, on the run's warehouse."""
+        """`dbt build`: staging views, marts and their tests, on the run's warehouse, with the
+        shared rules as vars."""
         with tempfile.TemporaryDirectory(prefix="socialpulse-dbt-") as profiles:
             write_profiles(Path(profiles), warehouse.url)
-            yield from dbt.cli(["build", "--profiles-dir", profiles], context=context).stream()
+            args = ["build", "--profiles-dir", profiles, *contract_vars_args()]
+            yield from dbt.cli(args, context=context).stream()
 
     return dbt_models

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from socialpulse.contracts import report_folder
 from socialpulse.report import render_daily_report
 from socialpulse_assets.partitions import daily
 from socialpulse_assets.resources import LakeResource, WarehouseResource
@@ -24,7 +25,7 @@ def daily_report(
     """`reports/daily/dt=<day>/socialpulse-<day>.html` and `.png` in the lake."""
     day = context.partition_key
     the_lake = lake.lake()
-    folder = the_lake.path("reports", "daily", f"dt={day}")
+    folder = the_lake.path(report_folder("daily", day))
     the_lake.fs.makedirs(folder, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         files = render_daily_report(warehouse.url, day, Path(scratch), lake=the_lake)

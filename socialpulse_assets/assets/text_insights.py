@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 
+from socialpulse.contracts import report_folder
 from socialpulse.lake import utc_day_bounds
 from socialpulse.sentiment import toxicity
 from socialpulse.settings import get_settings
@@ -131,7 +132,7 @@ def text_insights(
     with tempfile.TemporaryDirectory() as scratch:
         clouds = write_word_clouds(groups, Path(scratch))
         paths = {}
-        folder = the_lake.path("reports", "wordclouds", f"dt={day}")
+        folder = the_lake.path(report_folder("wordclouds", day))
         the_lake.fs.makedirs(folder, exist_ok=True)  # a directory for a local lake; no-op on S3
         for group, png in clouds.items():
             target = f"{folder}/{png.name}"

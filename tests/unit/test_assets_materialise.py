@@ -2,17 +2,19 @@ from datetime import UTC, datetime
 
 from dagster import materialize
 
+from socialpulse.contracts import cleansed_object_path
 from socialpulse.lake import Lake, write_landing_batch
 from socialpulse.warehouse import Warehouse
 from socialpulse_assets.assets import analytics, lake_ingest
-from socialpulse_assets.assets.lake_ingest import cleansed_path
 from socialpulse_assets.partitions import daily
 from socialpulse_assets.resources import LakeResource, WarehouseResource
 from tests.batch_samples import landing_record
 
 
 def test_cleansed_path_is_a_pure_function_of_table_and_day() -> None:
-    assert cleansed_path("posts", "2024-03-10") == "cleansed/posts/dt=2024-03-10/posts.parquet"
+    assert (
+        cleansed_object_path("posts", "2024-03-10") == "cleansed/posts/dt=2024-03-10/posts.parquet"
+    )
 
 
 def test_rematerialising_a_partition_never_duplicates_rows(tmp_path) -> None:
@@ -53,7 +55,7 @@ def test_rematerialising_a_partition_never_duplicates_rows(tmp_path) -> None:
     assert counts[0]["music"] == 3
     with Warehouse(warehouse_url) as db:
         assert db.query("SELECT count(DISTINCT id) AS n FROM posts")["n"][0] == 6
-    assert lake.fs.exists(lake.path(cleansed_path("posts", "2024-03-10")))
+    assert lake.fs.exists(lake.path(cleansed_object_path("posts", "2024-03-10")))
 
 
 def test_posts_metadata_counts_duplicates_and_rows_outside_the_partitions(tmp_path) -> None:

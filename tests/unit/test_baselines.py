@@ -3,12 +3,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from socialpulse.baselines import (
-    BASELINES_PATH,
-    RefreshingBaselines,
-    hour_of_week,
-    read_keyword_baselines,
-)
+from socialpulse.baselines import RefreshingBaselines, read_keyword_baselines
+from socialpulse.contracts import KEYWORD_BASELINES_PATH, hour_of_week
 from socialpulse.lake import Lake
 from socialpulse.monitoring import baseline_verdict
 
@@ -16,7 +12,7 @@ MONDAY_9 = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)  # a Monday
 
 
 def _write(lake: Lake, rows: list[dict]) -> None:
-    lake.write_table(lake.path(*BASELINES_PATH), pa.Table.from_pylist(rows))
+    lake.write_table(lake.path(*KEYWORD_BASELINES_PATH), pa.Table.from_pylist(rows))
 
 
 def test_hour_of_week_starts_monday_midnight_utc() -> None:

@@ -74,11 +74,6 @@ def test_activity_from_base_tables_marks_only_the_burst(warehouse: Warehouse) ->
     assert (noon["expected_low"], noon["expected_high"]) == pytest.approx((0.0, 10.0))
 
 
-def test_activity_band_floors_the_spread_at_poisson_noise() -> None:
-    assert queries.activity_band(100.0, 0.0) == pytest.approx((70.0, 130.0))
-    assert queries.activity_band(0.0, 0.0) == pytest.approx((0.0, 3.0))
-
-
 def test_activity_fills_hours_without_posts_with_zero(warehouse: Warehouse) -> None:
     warehouse.execute(
         "DELETE FROM sentiment_summary WHERE window_start >= ? AND window_start < ?",

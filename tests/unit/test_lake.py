@@ -3,11 +3,10 @@ from itertools import pairwise
 from pathlib import Path
 
 from socialpulse.batch.cleansing import cleanse
+from socialpulse.contracts import hour_partition, landing_object_name
 from socialpulse.lake import (
     LANDING_BLOCK_OFFSETS,
     Lake,
-    batch_object_name,
-    hour_partition,
     landing_files,
     offset_block,
     write_landing_batch,
@@ -39,7 +38,7 @@ def test_hour_partition_and_batch_name_are_exact() -> None:
     ts = datetime(2026, 3, 7, 9, 59, 59, tzinfo=UTC)
     assert hour_partition(ts) == "dt=2026-03-07/hour=09"
     assert (
-        batch_object_name("socialpulse.posts", 3, 5000, 9999)
+        landing_object_name("socialpulse.posts", 3, 5000, 9999)
         == "socialpulse.posts-p0003-o000000005000-000000009999.parquet"
     )
     assert offset_block(5120) == (5000, 9999) == offset_block(9999)

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
-from socialpulse.windows import Observation, WindowStats, observation_keys, split_key, window_bounds
+from socialpulse.contracts import split_key
+from socialpulse.windows import Observation, WindowStats, observation_keys, window_bounds
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

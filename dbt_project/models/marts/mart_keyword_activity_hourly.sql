@@ -1,16 +1,29 @@
 -- Activity per stream key and UTC hour against its hour-of-week baseline.
--- The band is the baseline centre ± 3 spreads, the spread floored at the Poisson noise of the
--- expected count (sqrt), so a key with a steady history still gets a sensible band.
+-- Keys follow the stream's rule (socialpulse/contracts.py, as vars: see macros/contracts.sql);
+-- challenges are lower-cased already, and the shortest ones are no key.
+-- The band is the baseline centre ± band_width spreads, the spread floored at the Poisson noise
+-- of the expected count (sqrt), so a key with a steady history still gets a sensible band.
 with post_keys as (
-    select pc.post_id, p.created_at, p.engagement, p.sentiment_score, 'hashtag:' || pc.challenge as key
+    select
+        pc.post_id,
+        p.created_at,
+        p.engagement,
+        p.sentiment_score,
+        {{ key_prefix('hashtag') }} || pc.challenge as key
     from {{ ref('stg_post_challenges') }} pc
     join {{ ref('stg_posts') }} p on p.post_id = pc.post_id
+    where {{ counts_as_hashtag_key('pc.challenge') }}
     union all
-    select post_id, created_at, engagement, sentiment_score, 'music:' || music_id
+    select post_id, created_at, engagement, sentiment_score, {{ key_prefix('music') }} || music_id
     from {{ ref('stg_posts') }}
     where music_id is not null
     union all
-    select post_id, created_at, engagement, sentiment_score, 'keyword:' || lower(keyword)
+    select
+        post_id,
+        created_at,
+        engagement,
+        sentiment_score,
+        {{ key_prefix('keyword') }} || lower(keyword)
     from (
         select post_id, created_at, engagement, sentiment_score, unnest(keywords) as keyword
         from {{ ref('stg_posts') }}
@@ -31,7 +44,7 @@ hourly as (
 banded as (
     select
         h.key,
-        split_part(h.key, ':', 1) as key_kind,
+        {{ key_kind('h.key') }} as key_kind,
         h.hour,
         {{ hour_of_week('h.hour') }} as hour_of_week,
         h.posts,
@@ -58,9 +71,9 @@ select
     engagement,
     mean_sentiment,
     expected_posts,
-    greatest(expected_posts - 3 * band_spread, 0) as expected_low,
-    expected_posts + 3 * band_spread as expected_high,
-    posts > expected_posts + 3 * band_spread
-        or posts < expected_posts - 3 * band_spread as is_anomaly,
+    greatest(expected_posts - {{ var('band_width') }} * band_spread, 0) as expected_low,
+    expected_posts + {{ var('band_width') }} * band_spread as expected_high,
+    posts > expected_posts + {{ var('band_width') }} * band_spread
+        or posts < expected_posts - {{ var('band_width') }} * band_spread as is_anomaly,
     has_baseline
 from banded

@@ -1,6 +1,6 @@
 select
     key,
-    split_part(key, ':', 1) as key_kind,
+    {{ key_kind('key') }} as key_kind,
     hour_of_week,
     posts_centre * 60 as expected_posts_per_hour,
     posts_spread * 60 as posts_spread_per_hour,

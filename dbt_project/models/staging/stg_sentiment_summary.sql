@@ -1,6 +1,6 @@
 select
     key,
-    split_part(key, ':', 1) as key_kind,
+    {{ key_kind('key') }} as key_kind,
     window_start,
     posts,
     negative_posts,
