@@ -33,6 +33,7 @@ from socialpulse.detection.volume_detector import Verdict, VolumeDetector
 
 # The mean absolute deviation of Gaussian noise in standard deviations (sqrt(2 / pi)).
 GAUSSIAN_MAD = math.sqrt(2.0 / math.pi)
+SQRT2 = math.sqrt(2.0)  # once, not per look-up
 
 
 class TailCalibration:
@@ -85,7 +86,7 @@ class TailCalibration:
         while index > 0:
             below += tree[index]
             index -= index & -index
-        prior = math.erfc(surprise * GAUSSIAN_MAD / math.sqrt(2.0))
+        prior = math.erfc(surprise * GAUSSIAN_MAD / SQRT2)
         weight = self.prior_weight
         return (self.seen - below + weight * prior) / (self.seen + weight)
 
