@@ -136,6 +136,10 @@ def detect(
     prior_weight: float = typer.Option(
         30.0, help="Observations the calibration's Gaussian-noise prior is worth."
     ),
+    shift_scale: float = typer.Option(
+        0.01, help="Fading factor of the level-shift surprise (0: off)."
+    ),
+    noise_scale: float = typer.Option(0.3, help="Fading factor of the noise surprise (0: off)."),
 ) -> None:
     """Score every row from the rows before it and itself only (streaming semantics).
 
@@ -161,6 +165,11 @@ def detect(
     ):
         if number < 0:
             raise typer.BadParameter(f"expected 0 or more, got {number}", param_hint=name)
+    for name, scale in (("--shift-scale", shift_scale), ("--noise-scale", noise_scale)):
+        if not 0.0 <= scale < 1.0:
+            raise typer.BadParameter(
+                f"expected a fading factor in [0, 1) (0: off), got {scale}", param_hint=name
+            )
     detector = SurpriseDetector(
         alarm=alarm,
         rest=rest,
@@ -170,6 +179,8 @@ def detect(
         warmup=warmup,
         drops=drops,
         prior_weight=prior_weight,
+        shift_scale=shift_scale,
+        noise_scale=noise_scale,
     )
     frame = read_series(input_csv)
     times = parse_timestamps(frame, input_csv)

@@ -5,12 +5,16 @@
 1. `VolumeDetector` gives the raw surprise of the value: its residual from a level plus the
    time-of-day profile, smoothed at a few time scales and divided by robust spreads, on both
    sides (rises and drops).
-2. `TailCalibration` turns the surprise into `1 - P(S >= s)`, the share of the series' own past
-   surprises at least as large (a log-spaced histogram: O(1) memory and time per value). The
-   score means the same on every series, whatever its scale, noise or sparsity, so one
-   threshold serves all of them: 0.995 fires on about one value in 200 of a series' usual noise,
-   and far less when it is calm.
-3. After a score reaches `alarm`, the next `rest` scores are 0: one event, one alarm.
+2. Two more surprises read the same residual: a level shift (the residual's slow exponentially
+   weighted mean over its own robust spread: a drift or step that single values hide) and a
+   change of noise (a fast mean of the absolute residual over its long-run spread: a series that
+   starts to oscillate).
+3. `TailCalibration` turns each surprise into `P(S >= s)`, the share of the series' own past
+   surprises of that kind at least as large (a log-spaced histogram: O(1) memory and time per
+   value). The smallest of these tails, times the number of surprises (Bonferroni: each has its
+   own chance to fire on noise), gives the score `1 - tail`. The score means the same on every
+   series, whatever its scale, noise or sparsity, so one threshold serves all of them.
+4. After a score reaches `alarm`, the next `rest` scores are 0: one event, one alarm.
 
 Score first, then learn: `score_one` does not change the model, and `learn_one` works whether or
 not `score_one` was called for the same value first.
@@ -24,10 +28,12 @@ from typing import Any
 
 from river import base
 
+from socialpulse.detection.online import RobustScale
 from socialpulse.detection.volume_detector import Verdict, VolumeDetector
 
 # The mean absolute deviation of Gaussian noise in standard deviations (sqrt(2 / pi)).
 GAUSSIAN_MAD = math.sqrt(2.0 / math.pi)
+SQRT2 = math.sqrt(2.0)  # once, not per look-up
 
 
 class TailCalibration:
@@ -72,16 +78,24 @@ class TailCalibration:
 
     def tail(self, surprise: float) -> float:
         """The share of past surprises in `surprise`'s bin or above, with the prior's weight."""
-        below, index, tree = 0, self.bin(surprise), self.tree
+        return self.tail_in(self.bin(surprise), surprise)
+
+    def tail_in(self, index: int, surprise: float) -> float:
+        """`tail(surprise)`, given `surprise`'s bin (`bin(surprise)`, computed once per value)."""
+        below, tree = 0, self.tree
         while index > 0:
             below += tree[index]
             index -= index & -index
-        prior = math.erfc(surprise * GAUSSIAN_MAD / math.sqrt(2.0))
+        prior = math.erfc(surprise * GAUSSIAN_MAD / SQRT2)
         weight = self.prior_weight
         return (self.seen - below + weight * prior) / (self.seen + weight)
 
     def update(self, surprise: float) -> None:
-        index, tree, size = self.bin(surprise) + 1, self.tree, self.bins
+        self.add(self.bin(surprise))
+
+    def add(self, index: int) -> None:
+        """`update` of a surprise in bin `index`."""
+        index, tree, size = index + 1, self.tree, self.bins
         while index <= size:
             tree[index] += 1
             index += index & -index
@@ -105,6 +119,12 @@ class SurpriseDetector(base.AnomalyDetector):
         The underlying `VolumeDetector`'s (`identity` for values of any scale and sign; `log`
         for counts), whether drops are surprises too, and its warm-up, time-of-day slots and
         smoothing scales.
+    shift_scale
+        Fading factor of the level-shift surprise (the residual's slow mean over its own robust
+        spread); 0 turns it off.
+    noise_scale
+        Fading factor of the noise surprise (the recent mean absolute residual over the
+        residual's long-run spread); 0 turns it off.
 
     A level series with one spike; the detector runs inside a River pipeline like any other:
 
@@ -124,6 +144,12 @@ class SurpriseDetector(base.AnomalyDetector):
     ([1500], 1.0)
     """
 
+    # Fallbacks for detectors pickled (stream recovery snapshots) before the level-shift and
+    # noise surprises existed: those keep scoring with the value's surprise alone.
+    shift_scale = 0.0
+    noise_scale = 0.0
+    _bin = 0
+
     def __init__(
         self,
         value_key: str = "value",
@@ -136,9 +162,14 @@ class SurpriseDetector(base.AnomalyDetector):
         warmup: int = 288,
         slots_per_day: int = 24,
         scales: tuple[float, ...] = (0.3, 0.1),
+        shift_scale: float = 0.01,
+        noise_scale: float = 0.3,
     ) -> None:
         if not 0.0 < alarm < 1.0:
             raise ValueError(f"alarm must be in (0, 1), got {alarm}")
+        for name, scale in (("shift_scale", shift_scale), ("noise_scale", noise_scale)):
+            if not 0.0 <= scale < 1.0:
+                raise ValueError(f"{name} must be a fading factor in [0, 1) (0: off), got {scale}")
         self.value_key = value_key
         self.time_key = time_key
         self.alarm = alarm
@@ -149,6 +180,8 @@ class SurpriseDetector(base.AnomalyDetector):
         self.warmup = warmup
         self.slots_per_day = slots_per_day
         self.scales = scales
+        self.shift_scale = shift_scale
+        self.noise_scale = noise_scale
         self._core = VolumeDetector(
             transform=transform,
             drops=drops,
@@ -160,6 +193,14 @@ class SurpriseDetector(base.AnomalyDetector):
             refractory=0,
         )
         self._calibration = TailCalibration(prior_weight=prior_weight)
+        # The level-shift and noise surprises: their state, calibrations and pending updates.
+        self._shift_mean = 0.0
+        self._shift_spread = RobustScale(0.0005, 5.0, 0.05)  # as the core's residual spread
+        self._noise_mean = 0.0
+        self._shift_calibration = TailCalibration(prior_weight=prior_weight)
+        self._noise_calibration = TailCalibration(prior_weight=prior_weight)
+        self._shift = self._noise = self._shift_surprise = self._noise_surprise = 0.0
+        self._bin = self._shift_bin = self._noise_bin = 0
         self._unit = 0.0
         self._holding = 0
         # What score_one computed, for learn_one of the same x.
@@ -176,10 +217,43 @@ class SurpriseDetector(base.AnomalyDetector):
         return (value / self._unit if self._unit else value), x.get(self.time_key)
 
     def _evaluate(self, value: float, at: datetime | None) -> float:
-        self._verdict = self._core.score_one(value, at)
-        self._surprise = self._core._surprise
-        ready = self._core.seen >= self._core.warmup
-        self._score = 1.0 - self._calibration.tail(self._surprise) if ready else 0.0
+        core = self._core
+        self._verdict = core.score_one(value, at)
+        self._surprise = core._surprise
+        residual = core._residual if core.level is not None else 0.0
+        surprises = 1
+        if self.shift_scale:
+            shift = self._shift_mean + self.shift_scale * (residual - self._shift_mean)
+            self._shift = shift
+            if shift < 0.0:
+                shift = -shift if self.drops else 0.0
+            self._shift_surprise = shift / self._shift_spread.get()
+            self._shift_bin = self._shift_calibration.bin(self._shift_surprise)
+            surprises += 1
+        if self.noise_scale:
+            # With drops off, only rises count here too.
+            size = -residual if residual < 0.0 and self.drops else residual
+            size = size if size > 0.0 else 0.0
+            noise = self._noise_mean + self.noise_scale * (size - self._noise_mean)
+            self._noise = noise
+            self._noise_surprise = noise / core.residual_spread.get()
+            self._noise_bin = self._noise_calibration.bin(self._noise_surprise)
+            surprises += 1
+        # Each surprise's calibration bin, found once for the tail here and the update in learn_one.
+        calibration = self._calibration
+        self._bin = calibration.bin(self._surprise)
+        if core.seen < core.warmup:
+            self._score = 0.0
+            return 0.0
+        tail = calibration.tail_in(self._bin, self._surprise)
+        if self.shift_scale:
+            shift_tail = self._shift_calibration.tail_in(self._shift_bin, self._shift_surprise)
+            tail = shift_tail if shift_tail < tail else tail
+        if self.noise_scale:
+            noise_tail = self._noise_calibration.tail_in(self._noise_bin, self._noise_surprise)
+            tail = noise_tail if noise_tail < tail else tail
+        tail *= surprises
+        self._score = 1.0 - tail if tail < 1.0 else 0.0
         return self._score
 
     def score_one(self, x: dict[str, Any]) -> float:
@@ -198,9 +272,18 @@ class SurpriseDetector(base.AnomalyDetector):
         # The core remembers the value it last scored (only `_evaluate` scores it).
         if self._core._scored != (value, at):
             self._evaluate(value, at)
+        if self.shift_scale:
+            self._shift_spread.update(self._shift)
+            self._shift_mean = self._shift
+        if self.noise_scale:
+            self._noise_mean = self._noise
         self._core.learn_one(value, at)
         if self._core.seen > self._core.warmup:
-            self._calibration.update(self._surprise)
+            self._calibration.add(self._bin)
+            if self.shift_scale:
+                self._shift_calibration.add(self._shift_bin)
+            if self.noise_scale:
+                self._noise_calibration.add(self._noise_bin)
         if self._holding > 0:
             self._holding -= 1
         elif self._score >= self.alarm:
@@ -219,7 +302,8 @@ def stream_detector() -> SurpriseDetector:
     the calibration's prior scores a young key from the start; the raw residual (scale 1) answers
     in the first minute of a burst; the time-of-day profile learns the key's day online (the batch
     `keyword_baselines` take over where they exist); no rest period, the monitor's cooldown does
-    that job per direction.
+    that job per direction. The value's surprise alone: the level-shift and noise surprises were
+    measured on NAB, not on the stream's events (benchmarks/stream_events), so they stay off here.
     """
     return SurpriseDetector(
         alarm=STREAM_ALARM,
@@ -227,6 +311,8 @@ def stream_detector() -> SurpriseDetector:
         transform="log",
         warmup=5,
         scales=(1.0, 0.3),
+        shift_scale=0.0,
+        noise_scale=0.0,
     )
 
 

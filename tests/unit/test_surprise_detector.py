@@ -5,6 +5,7 @@ import pickle
 import random
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from river import base
 
 from socialpulse.detection import SurpriseDetector, TailCalibration
@@ -99,3 +100,53 @@ def test_verdicts_carry_the_expected_value_and_band_in_the_series_units() -> Non
     assert verdict.score >= detector.alarm
     assert verdict.low < verdict.expected < verdict.high < points[900]["value"]
     assert 7_000 < verdict.expected < 13_000  # 10 units of 1,000, give or take the daily swing
+
+
+def _noisier_from(rows: int, onset: int, factor: float, seed: int) -> list[dict]:
+    """The daily series of `_series`, whose noise grows `factor` times at `onset` (same mean)."""
+    rng = random.Random(seed)
+    points = []
+    for row in range(rows):
+        at = START + timedelta(minutes=5 * row)
+        daily = math.sin(2 * math.pi * (at.hour * 60 + at.minute) / 1440)
+        noise = 0.5 * (factor if row >= onset else 1.0)
+        points.append({"value": 10.0 + 2.0 * daily + rng.gauss(0.0, noise), "timestamp": at})
+    return points
+
+
+def _first_alarm_from(detector: SurpriseDetector, points: list[dict], onset: int) -> int:
+    scores = _scores(detector, points)
+    return next(row for row in range(onset, len(points)) if scores[row] >= detector.alarm)
+
+
+def test_the_noise_surprise_answers_sooner_when_a_series_starts_to_oscillate() -> None:
+    onset, with_noise, without = 2500, [], []
+    for seed in range(1, 6):
+        points = _noisier_from(3000, onset, 2.0, seed)
+        with_noise.append(_first_alarm_from(SurpriseDetector(), points, onset) - onset)
+        without.append(_first_alarm_from(SurpriseDetector(noise_scale=0.0), points, onset) - onset)
+    assert max(with_noise) <= 60
+    assert sum(with_noise) < sum(without)
+
+
+def test_surprise_channels_can_be_turned_off_and_must_be_fading_factors() -> None:
+    points = _series(1500, 1.0, seed=7, spike_at=1400)
+    alone = _scores(SurpriseDetector(shift_scale=0.0, noise_scale=0.0), points)
+    combined = _scores(SurpriseDetector(), points)
+    assert alone[1400] >= 0.995 and combined[1400] >= 0.995
+    assert alone != combined  # the other surprises take part in the score by default
+    for name in ("shift_scale", "noise_scale"):
+        with pytest.raises(ValueError, match=name):
+            SurpriseDetector(**{name: 1.0})
+
+
+def test_a_snapshot_from_before_the_extra_surprises_resumes_on_the_value_surprise_alone() -> None:
+    points = _series(1200, 1.0, seed=8, spike_at=1100)
+    current = SurpriseDetector(shift_scale=0.0, noise_scale=0.0)
+    _scores(current, points[:600])
+    old_state = pickle.loads(pickle.dumps(current)).__dict__
+    for name in [key for key in old_state if "shift" in key or "noise" in key] + ["_bin"]:
+        del old_state[name]  # what an older version's snapshot holds
+    resumed = SurpriseDetector.__new__(SurpriseDetector)
+    resumed.__dict__.update(old_state)
+    assert _scores(resumed, points[600:]) == _scores(current, points[600:])
