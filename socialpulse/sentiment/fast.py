@@ -41,7 +41,10 @@ class FastScorer:
             raise ValueError(f"each weight row needs {len(FEATURE_NAMES)} values {FEATURE_NAMES}")
 
     def probabilities(self, text: str) -> tuple[float, float, float]:
-        x = lexicon_features(text).vector()
+        return self.layer(lexicon_features(text).vector())
+
+    def layer(self, x: Sequence[float]) -> tuple[float, float, float]:
+        """The softmax layer alone, on a feature vector (`FEATURE_NAMES` order)."""
         logits = [
             b + sum(w * v for w, v in zip(row, x, strict=True))
             for row, b in zip(self.weights, self.bias, strict=True)

@@ -9,6 +9,7 @@ posts over the previous days. Integration tests check both paths give the same r
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,9 @@ from socialpulse.contracts import LANDING_GLOB
 from socialpulse.loading import POST_COLUMNS
 from socialpulse.settings import Settings
 from socialpulse.spark.contract_columns import hashtag_key, hour_of_week, keyword_key, music_key
-from socialpulse.spark.jars import ensure_s3a_jars
+from socialpulse.spark.jars import bundled_hadoop_version, ensure_s3a_jars, s3a_jars_mismatch
+
+logger = logging.getLogger(__name__)
 
 # pyspark 4's Hadoop defaults spell these durations as "60s"; hadoop-aws 3.3.1 parses only numbers.
 S3A_NUMERIC_DURATIONS = {
@@ -46,6 +49,9 @@ def spark_session(
 ) -> SparkSession:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     jars = ",".join(str(p) for p in ensure_s3a_jars(Path(settings.state_dir)))
+    mismatch = s3a_jars_mismatch(bundled_hadoop_version())
+    if mismatch:
+        logger.warning(mismatch)
     builder = (
         SparkSession.builder.master(master)
         .appName("socialpulse-backfill")
