@@ -35,7 +35,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # A few hours of event time at the generator's rates, one injected event of each kind.
-STREAM = GeneratorConfig(16000, seed=5)
+STREAM = GeneratorConfig(10000, seed=5)
 PARTITIONS = 4
 # After the last post is landed, the last windows close once the partitions have been idle for
 # 2 s and stream time has moved the allowed lateness past their end with the wall clock.

@@ -142,7 +142,7 @@ def _dbt_activity(workdir: Path, landed: pl.DataFrame, baselines: pl.DataFrame) 
 
 
 @settings(
-    max_examples=2,  # each example runs dbt once; the unit test draws 150 for stream vs polars
+    max_examples=1,  # each example runs dbt once; the unit test draws 150 for stream vs polars
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     # Explaining a failure re-runs Spark and dbt many times; the failing example is enough.
