@@ -40,10 +40,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bytewax.operators.windowing import Clock, ClockLogic
+from bytewax.operators.windowing import UTC_MAX, UTC_MIN, Clock, ClockLogic
 
-UTC_MIN = datetime.min.replace(tzinfo=UTC)
-UTC_MAX = datetime.max.replace(tzinfo=UTC)
 # A key with open windows looks at stream time again at least this often.
 RECHECK = timedelta(seconds=1)
 
