@@ -14,7 +14,7 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from socialpulse_assets.dbt import contract_vars_args, write_profiles
+from socialpulse_assets.dbt import contract_vars_args, finish_run_target, write_profiles
 from socialpulse_assets.resources import WarehouseResource
 
 
@@ -44,6 +44,8 @@ def build_dbt_models(project: DbtProject) -> AssetsDefinition:
         with tempfile.TemporaryDirectory(prefix="socialpulse-dbt-") as profiles:
             write_profiles(Path(profiles), warehouse.url)
             args = ["build", "--profiles-dir", profiles, *contract_vars_args()]
-            yield from dbt.cli(args, context=context).stream()
+            invocation = dbt.cli(args, context=context)
+            yield from invocation.stream()
+        finish_run_target(invocation.target_path)
 
     return dbt_models
