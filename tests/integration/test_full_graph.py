@@ -170,14 +170,18 @@ def test_the_daily_job_on_duckdb_finds_the_trends_reruns_idempotently_and_fails_
         "keyword_baselines": runs[0].run_id,
     }
 
-    # Bad data behind dbt's back: a sentiment label the scorer never produces.
+    # Bad data behind dbt's back: a mean sentiment no window can have (the posts' own rules are
+    # the Great Expectations gates of the next run; this one only dbt checks).
     with Warehouse(url) as db:
-        db.execute("UPDATE posts SET sentiment_label = 'furious' WHERE id = 'viral-0001'")
+        db.execute(
+            "UPDATE sentiment_summary SET mean_score = 3.0 "
+            "WHERE window_start = (SELECT min(window_start) FROM sentiment_summary)"
+        )
     # The dbt models as the Definitions bind them (the run's warehouse, this project's dbt).
     dbt_models = build_definitions(settings).resolve_assets_def(AssetKey("stg_posts"))
     again = materialize([dbt_models], raise_on_error=False)
     failed = [e.check_name for e in again.get_asset_check_evaluations() if not e.passed]
-    assert failed == ["accepted_values_stg_posts_sentiment_label__negative__neutral__positive"]
+    assert failed == ["between_stg_sentiment_summary_mean_score__1__1"]
 
 
 @pytest.mark.integration

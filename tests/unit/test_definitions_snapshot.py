@@ -42,7 +42,7 @@ def test_asset_graph_snapshot() -> None:
     assert snapshot == EXPECTED_GRAPH
     checks = sorted(key.to_user_string() for key in graph.asset_check_keys)
     dbt_tests = [c for c in checks if c.startswith(("stg_", "mart_"))]
-    assert len(dbt_tests) == 43  # every dbt test is an asset check on its model
+    assert len(dbt_tests) == 27  # every dbt test is an asset check on its model
     assert (
         "mart_alerts:accepted_values_mart_alerts_outcome__sustained__subsided__recovered__persisting__unknown"
         in dbt_tests
