@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-unit lint format services-up services-down services-status dagster clean
+.PHONY: install demo test test-services test-others test-unit lint format services-up services-down services-status dagster clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,13 +23,22 @@ install: $(INSTALLED)
 demo: install
 	$(BIN)/socialpulse demo
 
-# The whole suite: lint, then unit, integration and e2e tests. Integration tests start the local
-# services they need (broker, S3, Postgres) and stop at the end what they started.
+# The whole suite: lint, then unit, integration and e2e tests, in two pytest processes side by
+# side: the tests that use the shared local services (broker, S3, Postgres; they start what is not
+# running and stop at the end what they started; some stop and start the broker, so they run one
+# at a time) and all the others. `-O`: each line of the two comes out whole.
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/deptry .  # every distribution the shipped code imports is declared in pyproject.toml
 	bash deployment/scripts/ensure-chromium.sh  # Debian's chromium, for the dashboard browser test
-	$(BIN)/python -m pytest -m "not known_bug" $(PYTEST_ARGS)
+	$(BIN)/python -c "from socialpulse_assets.dbt import prepared_dbt_project as p; p()"  # parsed once, read by both
+	$(MAKE) --no-print-directory -j2 --output-sync=line test-services test-others
+
+test-services: install
+	$(BIN)/python -m pytest -m "services and not known_bug" $(PYTEST_ARGS)
+
+test-others: install
+	$(BIN)/python -m pytest -m "not services and not known_bug" $(PYTEST_ARGS)
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)

@@ -20,6 +20,15 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DATASETS = REPO_ROOT.parent / "shared" / "datasets"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `services` every test that uses the shared local services, directly or through
+    another fixture. `make test` runs those one at a time in one process (some stop and start
+    the shared broker) and every other test beside them in a second process."""
+    for item in items:
+        if "local_services" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.services)
+
+
 @pytest.fixture(scope="session")
 def service_settings() -> Settings:
     # The same state directory as `socialpulse services up` from the repo root, so a developer's
