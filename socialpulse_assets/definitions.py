@@ -7,7 +7,7 @@ is what `dagster dev` and the daemon load. `socialpulse batch` and the demo laun
 
 from __future__ import annotations
 
-from dagster import Definitions, load_assets_from_modules
+from dagster import AssetSpec, Definitions, load_assets_from_modules
 
 from socialpulse.settings import Settings, get_settings
 from socialpulse_assets.assets import (
@@ -23,6 +23,22 @@ from socialpulse_assets.checks import CHECKS
 from socialpulse_assets.dbt import prepared_dbt_project
 from socialpulse_assets.resources import RESOURCES_BY_ENV
 
+# Who answers for each group's assets (the UI shows them and filters by them): the pipeline's
+# tables and the Spark backfill are the data engineers'; the dbt models and the report, which BI
+# users read, the analytics engineers'.
+OWNERS_BY_GROUP = {
+    "lake": ["team:data-engineering"],
+    "analytics": ["team:data-engineering"],
+    "backfill": ["team:data-engineering"],
+    "staging": ["team:analytics-engineering"],
+    "marts": ["team:analytics-engineering"],
+    "reports": ["team:analytics-engineering"],
+}
+
+
+def _with_owners(spec: AssetSpec) -> AssetSpec:
+    return spec.replace_attributes(owners=OWNERS_BY_GROUP[spec.group_name or "default"])
+
 
 def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
@@ -36,7 +52,7 @@ def build_definitions(settings: Settings) -> Definitions:
         schedules=[daily_schedule],
         sensors=[new_landing_files],
         resources=RESOURCES_BY_ENV[settings.env](settings),
-    )
+    ).map_asset_specs(func=_with_owners)
 
 
 defs = build_definitions(get_settings())

@@ -1,4 +1,4 @@
-from socialpulse_assets.definitions import defs
+from socialpulse_assets.definitions import OWNERS_BY_GROUP, defs
 
 EXPECTED_GRAPH = {
     "alerts": ["landing"],
@@ -118,3 +118,12 @@ def test_production_resources_are_s3_and_postgres_from_the_environment() -> None
     assert first == "dagster_aws.s3.resources s3://lake-bucket/prod http://minio:9000"
     # Secrets stay EnvVar references, resolved when a run starts, never baked in.
     assert second == "EnvVar SOCIALPULSE_WAREHOUSE_URL"
+
+
+def test_every_asset_has_the_owners_of_its_group() -> None:
+    graph = defs.resolve_asset_graph()
+    owners = {key.to_user_string(): graph.get(key).owners for key in graph.get_all_asset_keys()}
+    assert owners["posts"] == ["team:data-engineering"]
+    assert owners["mart_alerts"] == ["team:analytics-engineering"]
+    for key in graph.get_all_asset_keys():
+        assert graph.get(key).owners == OWNERS_BY_GROUP[graph.get(key).group_name]
