@@ -206,7 +206,6 @@ class SurpriseDetector(base.AnomalyDetector):
         # What score_one computed, for learn_one of the same x.
         self._surprise = 0.0
         self._score = 0.0
-        self._verdict = Verdict(0.0, 0.0, 0.0, 0.0)
 
     def _unpack(self, x: dict[str, Any]) -> tuple[float, datetime | None]:
         value = float(x[self.value_key])
@@ -218,7 +217,7 @@ class SurpriseDetector(base.AnomalyDetector):
 
     def _evaluate(self, value: float, at: datetime | None) -> float:
         core = self._core
-        self._verdict = core.score_one(value, at)
+        core._assess(value, at)
         self._surprise = core._surprise
         residual = core._residual if core.level is not None else 0.0
         surprises = 1
@@ -264,7 +263,7 @@ class SurpriseDetector(base.AnomalyDetector):
     def verdict_one(self, x: dict[str, Any]) -> Verdict:
         """`score_one`, with the expected value and its band in the series' own units."""
         score = self.score_one(x)
-        unit, core = self._unit or 1.0, self._verdict
+        unit, core = self._unit or 1.0, self._core._verdict()
         return Verdict(score, core.expected * unit, core.low * unit, core.high * unit)
 
     def learn_one(self, x: dict[str, Any]) -> None:

@@ -77,6 +77,8 @@ class VolumeDetector:
     _alarm_surprise = 0.0
     _surprise = 0.0
     _scored: tuple[float, datetime | None] | None = None
+    _centre: float | None = None
+    _first = 0.0
 
     def __init__(
         self,
@@ -165,6 +167,15 @@ class VolumeDetector:
         return daily + weight * (self.week.means[slot] - daily)
 
     def score_one(self, value: float, at: datetime | None) -> Verdict:
+        self._assess(value, at)
+        return self._verdict()
+
+    def _assess(self, value: float, at: datetime | None) -> None:
+        """Score `value` (its surprise and `_score`) without building the `Verdict`.
+
+        `SurpriseDetector` needs the surprise of every value but the expected band only when
+        asked (`verdict_one`), so the band's three inverse transforms are left to `_verdict`.
+        """
         self._scored = (value, at)
         if self.transform != "identity":
             value = value if value > 0.0 else 0.0  # counts: log and sqrt need them non-negative
@@ -172,24 +183,31 @@ class VolumeDetector:
         self._y = y
         if self.level is None:
             self._score = 0.0
-            return Verdict(0.0, value, value, value)
+            self._centre = None
+            self._first = value
+            return
         seasonal = self._seasonal(at)
         self._season_value = seasonal
         centre = self.level + seasonal
         residual = y - centre
         self._residual = residual
-        counting_noise = self.poisson * self._count_noise(self._inverse(centre))
+        # Values of any scale (poisson 0) have no counting noise: skip its two calls per value.
+        poisson = self.poisson
+        counting_noise = poisson * self._count_noise(self._inverse(centre)) if poisson else 0.0
         surprise = 0.0
         means = self._means
-        for index, mean in enumerate(self.smoothed):
-            if self.seen > 1:
+        started = self.seen > 1
+        for index, (mean, scale, factor, scaler) in enumerate(
+            zip(self.smoothed, self.scales, self._noise_factors, self.spreads, strict=True)
+        ):
+            if started:
                 previous = mean.get()
-                smoothed = previous + self.scales[index] * (residual - previous)
+                smoothed = previous + scale * (residual - previous)
             else:
                 smoothed = residual
             means[index] = smoothed
-            floor = counting_noise * self._noise_factors[index]
-            spread = self.spreads[index].get()
+            floor = counting_noise * factor
+            spread = scaler.get()
             ratio = smoothed / (spread if spread > floor else floor)
             if ratio * residual > 0.0:
                 # Only evidence on the side of the current value: the tail of a burst is not a
@@ -202,6 +220,13 @@ class VolumeDetector:
             if bar > self._alarm_surprise:
                 surprise *= self._alarm_surprise / bar
         self._score = squash(surprise, self.half) if self.seen >= self.warmup else 0.0
+        self._centre = centre
+
+    def _verdict(self) -> Verdict:
+        """The `Verdict` of the value `_assess` scored last."""
+        centre = self._centre
+        if centre is None:  # the first value: no level yet
+            return Verdict(0.0, self._first, self._first, self._first)
         band = self.band_z * self.residual_spread.get()
         return Verdict(
             score=self.gate.output(self._score),
@@ -214,7 +239,7 @@ class VolumeDetector:
         # Uses what score_one computed for the same value (score, then learn); computes it when
         # score_one was not called for this value first.
         if self._scored != (value, at):
-            self.score_one(value, at)
+            self._assess(value, at)
         self._scored = None
         y = self._y
         self.seen += 1

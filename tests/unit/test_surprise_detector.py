@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from river import base
 
-from socialpulse.detection import SurpriseDetector, TailCalibration
+from socialpulse.detection import SurpriseDetector, TailCalibration, Verdict, VolumeDetector
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 
@@ -100,6 +100,25 @@ def test_verdicts_carry_the_expected_value_and_band_in_the_series_units() -> Non
     assert verdict.score >= detector.alarm
     assert verdict.low < verdict.expected < verdict.high < points[900]["value"]
     assert 7_000 < verdict.expected < 13_000  # 10 units of 1,000, give or take the daily swing
+
+
+def test_the_band_is_built_on_request_from_the_value_last_scored() -> None:
+    # The first value has no level yet: it is its own expected value (counts are clipped at 0).
+    assert SurpriseDetector().verdict_one({"value": 42.0, "timestamp": START}) == Verdict(
+        0.0, 42.0, 42.0, 42.0
+    )
+    assert VolumeDetector().score_one(-3.0, START) == Verdict(0.0, 0.0, 0.0, 0.0)
+    # Later, verdict_one's band is the core's band for the same value, in the series' units.
+    detector, core = SurpriseDetector(), VolumeDetector(transform="identity", poisson=0.0)
+    points = _series(400, 1000.0, seed=7)
+    unit = points[0]["value"]
+    for x in points[:399]:
+        detector.learn_one(x)
+        core.learn_one(x["value"] / unit, x["timestamp"])
+    verdict = detector.verdict_one(points[399])
+    expected = core.score_one(points[399]["value"] / unit, points[399]["timestamp"])
+    assert verdict.expected == pytest.approx(expected.expected * unit)
+    assert (verdict.low, verdict.high) == pytest.approx((expected.low * unit, expected.high * unit))
 
 
 def _noisier_from(rows: int, onset: int, factor: float, seed: int) -> list[dict]:
