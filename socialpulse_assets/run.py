@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,9 @@ from dagster import (
     AssetKey,
     AssetSelection,
     DagsterInstance,
+    DagsterRunStatus,
     ExecuteInProcessResult,
+    RunsFilter,
 )
 from dagster_shared.error import SerializableErrorInfo
 
@@ -35,6 +38,12 @@ from socialpulse_assets.partitions import daily
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 # The instance this project creates sends nothing anywhere.
 INSTANCE_YAML = "# Written by SocialPulse (socialpulse_assets.run).\ntelemetry:\n  enabled: false\n"
+
+
+# Which process on which machine runs a daily run launched here: what tells a run whose process
+# died (SIGKILL, out of memory, a reboot) from one still going.
+PROCESS_TAG = "socialpulse/pid"
+HOST_TAG = "socialpulse/host"
 
 
 @dataclass
@@ -66,6 +75,43 @@ def _root_cause(error: SerializableErrorInfo) -> str:
     while error.cause is not None:
         error = error.cause
     return next(iter(error.message.strip().splitlines()), error.cls_name or "no message")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def fail_abandoned_runs(instance: DagsterInstance) -> list[tuple[str, str]]:
+    """Mark failed the daily runs a dead process of this machine left in progress.
+
+    A batch killed mid-run leaves its run STARTED for ever: the UI would show it in progress and
+    nothing would say its day is incomplete. Every asset of the job overwrites its day (facts
+    upserted by key, dimensions recomputed), so the next run of that day redoes the work; this
+    only sets the record straight. Returns (run id, day) of each run marked.
+    """
+    host = socket.gethostname()
+    marked = []
+    running = RunsFilter(
+        job_name=DAILY_JOB, statuses=[DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
+    )
+    for run in instance.get_runs(filters=running):
+        pid = run.tags.get(PROCESS_TAG, "")
+        if run.tags.get(HOST_TAG) != host or not pid.isdigit() or _alive(int(pid)):
+            continue
+        day = run.tags.get("dagster/partition", "?")
+        instance.report_run_failed(
+            run,
+            f"The process that ran this run (pid {pid} on {host}) ended before the run did; "
+            f"run `socialpulse batch --day {day}` to build the day again.",
+        )
+        marked.append((run.run_id, day))
+    return marked
 
 
 def failure_line(day: str, result: ExecuteInProcessResult) -> str:
@@ -130,7 +176,10 @@ def materialise_days(
             f"skipping {', '.join(summary.skipped)} ({summary.skipped_out_of_range} landed rows): "
             f"outside the daily partitions {summary.kept_days} (SOCIALPULSE_BATCH_START..today)"
         )
+    tags = {PROCESS_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
     with DagsterInstance.from_config(str(dagster_home(settings))) as instance:
+        for run_id, day in fail_abandoned_runs(instance):
+            say(f"marked run {run_id} of {day} failed: the process running it is gone")
         for day in sorted(set(days) & valid):
             say(f"running {DAILY_JOB} for {day}")
             # dagster-dbt echoes dbt's log to stdout; the run's compute logs keep it for the UI.
@@ -141,6 +190,7 @@ def materialise_days(
                     partition_key=day,
                     asset_selection=selection,
                     raise_on_error=False,
+                    tags=tags,
                 )
             if not result.success:
                 raise DailyRunFailed(failure_line(day, result))
