@@ -8,6 +8,35 @@ windows, applies a cooldown in event time, and lets go of its state when the key
 Heavy hitters only: a hashtag or sound gets a monitor once one of its windows reaches
 `min_support` posts; below that nothing is kept, so millions of one-off hashtags cost no memory.
 Watch-list keywords are always monitored.
+
+Early alerts. Besides its closed windows, the monitor receives each post of the key's windows
+still open, and a spike fires as soon as an open window's count crosses the key's bar, without
+waiting for the window to close (a minute plus the allowed lateness). What fires early, and
+when the window closes what fired, must not depend on when the posts and the closed windows
+arrive, so that the same input raises the same alert ids whatever the batches, partition
+interleaving, crashes and restarts:
+
+- The early rule of window w judges its count with the detector as it was after window w-2 (or
+  with the batch baseline of w, where there is one): window w-1 may or may not have closed when
+  w's posts arrive, but w-2 has been learned by the time it is used (until then the window's
+  posts wait). The monitor keeps that detector as a copy taken before it learns w-1.
+- The rule is a spike rule: `score >= threshold` and `posts >= expected`. Above the expected
+  count the score only grows with the count (for `SurpriseDetector` a larger count gives a
+  larger residual, a larger surprise and a smaller calibrated tail; for a baseline a larger z),
+  and an open window's count only grows. So the rule holds on some running count of w if and
+  only if it holds on w's final count: when w closes, the same rule is applied to the final
+  count, and "w fired early" is `rule(detector after w-2, final count of w)` however the posts
+  came. A drop cannot be seen before its window closes; those, sentiment crises and windows the
+  early rule does not take keep the close's verdict (with the detector after w-1), as before.
+- One alert per (key, window): a window the early rule took is decided once, when its count
+  first crosses the bar (or at its close), and its close raises nothing more. The alert carries
+  the count at that moment (`observed`) and the id the close would have given.
+- Cooldown: an early alert of w is judged against the alerts of windows up to w-2 only, since
+  w-1 may still be open when w crosses its bar and its decision may come before or after w's;
+  and w-1's decision never looks at w (`Cooldown` only looks back). Both are then functions of
+  the input alone. The price: a burst whose first two windows both cross their bars (each
+  judged against the history before the burst) raises two alerts, one per window; from the third
+  window on, the cooldown holds it to those two.
 """
 
 from __future__ import annotations
@@ -24,11 +53,13 @@ from socialpulse.alerts import Alert, Cooldown, alert_id_for
 from socialpulse.contracts import BAND_WIDTH, band_spread, split_key
 from socialpulse.detection import STREAM_ALARM, Verdict, build_detector, resume_detector
 from socialpulse.settings import Settings
-from socialpulse.windows import WindowStats
+from socialpulse.windows import Observation, WindowStats
 
 RETAIN, DISCARD = False, True
 
+# A closed window of a key, and one post of a key's window that is still open.
 WindowItem = tuple[str, datetime, datetime, WindowStats]
+OpenWindowPost = tuple[str, datetime, datetime, Observation]
 
 
 @dataclass(frozen=True)
@@ -101,12 +132,25 @@ class KeyMonitor:
         # Posts times the squared deviation of calm windows' means from the baseline: the per-post
         # variance of the key's sentiment, from a prior of a typical scorer's spread (sd 0.5).
         self.sentiment_variance: float = state.get("sentiment_variance", 0.25)
+        # Early alerts (see module): the detector before it learned the latest window, which
+        # judges the window `early_for` (the one after that); the posts of open windows so far;
+        # the open windows whose early alert has been decided.
+        self.early_detector: Any = state.get("early_detector")
+        self.early_for: datetime | None = state.get("early_for")
+        self.open_windows: dict[datetime, WindowStats] = state.get("open_windows", {})
+        self.early_decided: set[datetime] = state.get("early_decided", set())
+        # Copy of the state that changes only when a window closes, for snapshots (see there).
+        self._frozen: dict[str, Any] | None = None
         self.last_seen = datetime.now(UTC)
 
-    def on_item(self, item: WindowItem) -> tuple[list[Alert], bool]:
-        key, start, end, stats = item
-        kind, _ = split_key(key)
+    def on_item(self, item: WindowItem | OpenWindowPost) -> tuple[list[Alert], bool]:
+        key, start, end, content = item
         self.last_seen = datetime.now(UTC)
+        if isinstance(content, Observation):
+            return self._on_open_window_post(key, start, end, content)
+        stats = content
+        kind, _ = split_key(key)
+        self._frozen = None
         if self.detector is None:
             if kind != "keyword" and stats.posts < self.config.min_support:
                 return [], DISCARD
@@ -114,9 +158,72 @@ class KeyMonitor:
             if kind != "keyword":
                 self._assume_quiet_history(start)
         alerts = self._fill_silent_windows(key, start)
-        alerts += self._score_and_learn(key, start, end, stats)
-        self.last_window_end = end
+        alerts += self._score_and_learn(key, start, end, stats, keep_for_early=True)
+        # Posts of open windows that waited for the detector after their window-before-last.
+        alerts += self._judge_open_windows(key)
         return alerts, RETAIN
+
+    def _on_open_window_post(
+        self, key: str, start: datetime, end: datetime, observation: Observation
+    ) -> tuple[list[Alert], bool]:
+        if self.detector is None:
+            # Not monitored yet: no history to judge an open window against.
+            return [], DISCARD
+        if self.last_window_end is not None and start < self.last_window_end:
+            return [], RETAIN  # its window has closed (and was judged on its final count)
+        stats = self.open_windows.setdefault(start, WindowStats())
+        stats.add(observation)
+        return self._judge_open_window(key, start, end, stats), RETAIN
+
+    def _judge_open_windows(self, key: str) -> list[Alert]:
+        closed_before = self.last_window_end
+        assert closed_before is not None
+        self.open_windows = {s: w for s, w in self.open_windows.items() if s >= closed_before}
+        self.early_decided = {s for s in self.early_decided if s >= closed_before}
+        alerts: list[Alert] = []
+        for start, stats in sorted(self.open_windows.items()):
+            alerts += self._judge_open_window(key, start, start + self.config.window, stats)
+        return alerts
+
+    def _judge_open_window(
+        self, key: str, start: datetime, end: datetime, stats: WindowStats
+    ) -> list[Alert]:
+        if start in self.early_decided:
+            return []
+        verdict = self._early_verdict(key, start, stats)
+        return [] if verdict is None else self._decide_early(key, start, end, stats, verdict)
+
+    def _early_verdict(self, key: str, start: datetime, stats: WindowStats) -> Verdict | None:
+        """The verdict of the early rule on `stats` of the window at `start` if it fires; None if
+        it does not, or cannot be judged yet (the window-before-last has not been learned)."""
+        window = self.config.window
+        if self.last_window_end == start - window:
+            detector = self.detector  # it has learned every window up to start - 2 windows
+        elif self.early_for == start:
+            detector = self.early_detector  # the copy taken before it learned start - window
+        else:
+            return None
+        if stats.posts == 0:
+            return None
+        baseline = self.config.baselines(key, start) if self.config.baselines else None
+        if baseline is not None:
+            verdict = baseline_verdict(stats.posts, baseline, window)
+            threshold = self.config.baseline_threshold
+        else:
+            verdict = detector.verdict_one({"value": float(stats.posts), "timestamp": start})
+            threshold = self.config.score_threshold
+        fires = verdict.score >= threshold and stats.posts >= verdict.expected
+        return verdict if fires else None
+
+    def _decide_early(
+        self, key: str, start: datetime, end: datetime, stats: WindowStats, verdict: Verdict
+    ) -> list[Alert]:
+        self.early_decided.add(start)
+        # Only windows up to start - 2 windows count: the one before may not be decided yet.
+        before = start - self.config.window
+        if not self.cooldown.allow(key, start, "spike", decided_before=before):
+            return []
+        return [self._alert(key, start, end, stats, verdict, "spike")]
 
     def _assume_quiet_history(self, start: datetime) -> None:
         """A hashtag or sound is monitored from its first window of `min_support` posts; before
@@ -136,11 +243,19 @@ class KeyMonitor:
         alerts: list[Alert] = []
         if self.last_window_end is None:
             return alerts
-        missing = int((start - self.last_window_end) / self.config.window)
-        for index in range(min(missing, self.config.max_gap_windows)):
-            at = self.last_window_end + index * self.config.window
+        first = self.last_window_end
+        missing = int((start - first) / self.config.window)
+        filled = min(missing, self.config.max_gap_windows)
+        for index in range(filled):
+            at = first + index * self.config.window
             alerts += self._score_and_learn(
-                key, at, at + self.config.window, WindowStats(), silent_for=index + 1
+                key,
+                at,
+                at + self.config.window,
+                WindowStats(),
+                silent_for=index + 1,
+                # The window closing now is judged early with the detector before the last one.
+                keep_for_early=index == missing - 1,
             )
         return alerts
 
@@ -151,10 +266,18 @@ class KeyMonitor:
         end: datetime,
         stats: WindowStats,
         silent_for: int = 0,
+        keep_for_early: bool = False,
     ) -> list[Alert]:
+        # The early rule on the final count (with the detector after start - 2 windows), before
+        # the copy for the next window replaces that detector.
+        early = self._early_verdict(key, start, stats)
         x = {"value": float(stats.posts), "timestamp": start}
         verdict = self.detector.verdict_one(x)
+        if keep_for_early:
+            self.early_detector = copy.deepcopy(self.detector)
+            self.early_for = start + self.config.window
         self.detector.learn_one(x)
+        self.last_window_end = end
         baseline = self.config.baselines(key, start) if self.config.baselines else None
         if baseline is not None:
             # History by hour of week knows the daily and weekly rhythm the online model is
@@ -194,6 +317,10 @@ class KeyMonitor:
                 if self.sentiment_baseline is None
                 else 0.9 * self.sentiment_baseline + 0.1 * sentiment
             )
+        if start in self.early_decided:
+            return []  # decided while open (it fired then, or the cooldown held it)
+        if early is not None:
+            return self._decide_early(key, start, end, stats, early)
         if not (volume_alert or sentiment_crisis):
             return []
         # A crisis is named as such even when its volume moves too (it usually does): what a
@@ -205,29 +332,44 @@ class KeyMonitor:
         )
         if not self.cooldown.allow(key, start, direction):
             return []
+        return [self._alert(key, start, end, stats, verdict, direction)]
+
+    def _alert(
+        self,
+        key: str,
+        start: datetime,
+        end: datetime,
+        stats: WindowStats,
+        verdict: Verdict,
+        direction: str,
+    ) -> Alert:
         kind, value = split_key(key)
+        sentiment = stats.sentiment_mean
+        shift = (
+            sentiment - self.sentiment_baseline
+            if sentiment is not None and self.sentiment_baseline is not None
+            else None
+        )
         metrics.ALERTS.labels(direction).inc()
-        return [
-            Alert(
-                alert_id=alert_id_for(kind, value, start),
-                key_kind=kind,
-                key=value,
-                window_start=start,
-                window_end=end,
-                metric="posts",
-                observed=float(stats.posts),
-                expected=verdict.expected,
-                expected_low=verdict.low,
-                expected_high=verdict.high,
-                score=verdict.score,
-                direction=direction,
-                sentiment_mean=sentiment,
-                sentiment_baseline=self.sentiment_baseline,
-                sentiment_shift=shift,
-                sample_post_ids=tuple(stats.sample_post_ids),
-                detected_at=datetime.now(UTC),
-            )
-        ]
+        return Alert(
+            alert_id=alert_id_for(kind, value, start),
+            key_kind=kind,
+            key=value,
+            window_start=start,
+            window_end=end,
+            metric="posts",
+            observed=float(stats.posts),
+            expected=verdict.expected,
+            expected_low=verdict.low,
+            expected_high=verdict.high,
+            score=verdict.score,
+            direction=direction,
+            sentiment_mean=sentiment,
+            sentiment_baseline=self.sentiment_baseline,
+            sentiment_shift=shift,
+            sample_post_ids=tuple(stats.sample_post_ids),
+            detected_at=datetime.now(UTC),
+        )
 
     def on_notify(self) -> tuple[list[Alert], bool]:
         # Only scheduled for idle eviction.
@@ -240,14 +382,29 @@ class KeyMonitor:
         return self.last_seen + self.config.idle
 
     def snapshot(self) -> dict[str, Any]:
-        # Bytewax pickles snapshots later; a copy keeps them immune to the next windows.
-        return copy.deepcopy(
-            {
-                "detector": self.detector,
-                "cooldown": self.cooldown,
-                "last_window_end": self.last_window_end,
-                "sentiment_baseline": self.sentiment_baseline,
-                "calm_windows": self.calm_windows,
-                "sentiment_variance": self.sentiment_variance,
-            }
-        )
+        # Bytewax pickles snapshots later; a copy keeps them immune to the next windows. Posts of
+        # open windows make Bytewax snapshot a key every epoch, while the detectors change only
+        # when a window closes: their copy is made once per closed window and shared until then
+        # (nothing mutates it).
+        if self._frozen is None:
+            self._frozen = copy.deepcopy(
+                {
+                    "detector": self.detector,
+                    "early_detector": self.early_detector,
+                    "early_for": self.early_for,
+                    "last_window_end": self.last_window_end,
+                    "sentiment_baseline": self.sentiment_baseline,
+                    "calm_windows": self.calm_windows,
+                    "sentiment_variance": self.sentiment_variance,
+                }
+            )
+        return {
+            **self._frozen,
+            **copy.deepcopy(
+                {
+                    "cooldown": self.cooldown,
+                    "open_windows": self.open_windows,
+                    "early_decided": self.early_decided,
+                }
+            ),
+        }
