@@ -56,6 +56,8 @@ from socialpulse.settings import Settings
 from socialpulse.windows import Observation, WindowStats
 
 RETAIN, DISCARD = False, True
+# No early alert for a window needs more posts than this (a key whose detector rests, say).
+MAX_BAR = 1 << 30
 
 # A closed window of a key, and one post of a key's window that is still open.
 WindowItem = tuple[str, datetime, datetime, WindowStats]
@@ -117,6 +119,15 @@ def baseline_verdict(
     )
 
 
+@dataclass(frozen=True)
+class EarlyBar:
+    """The least count of a window that fires its early alert (None: none does), and the
+    verdict at that count."""
+
+    posts: int | None
+    verdict: Verdict | None
+
+
 class KeyMonitor:
     """Bytewax `StatefulLogic` for one key (duck-typed so the kernel does not import Bytewax)."""
 
@@ -132,13 +143,13 @@ class KeyMonitor:
         # Posts times the squared deviation of calm windows' means from the baseline: the per-post
         # variance of the key's sentiment, from a prior of a typical scorer's spread (sd 0.5).
         self.sentiment_variance: float = state.get("sentiment_variance", 0.25)
-        # Early alerts (see module): the detector before it learned the latest window, which
-        # judges the window `early_for` (the one after that); the posts of open windows so far;
-        # the open windows whose early alert has been decided.
-        self.early_detector: Any = state.get("early_detector")
-        self.early_for: datetime | None = state.get("early_for")
+        # Early alerts (see module): each open window's bar, found with the detector after the
+        # window before last; the posts of open windows so far; the open windows whose early
+        # alert has been decided.
+        self.early_bars: dict[datetime, EarlyBar] = state.get("early_bars", {})
         self.open_windows: dict[datetime, WindowStats] = state.get("open_windows", {})
         self.early_decided: set[datetime] = state.get("early_decided", set())
+        self.last_bar: int = state.get("last_bar", 1)  # where the next bar's search starts
         # Copy of the state that changes only when a window closes, for snapshots (see there).
         self._frozen: dict[str, Any] | None = None
         self.last_seen = datetime.now(UTC)
@@ -158,7 +169,7 @@ class KeyMonitor:
             if kind != "keyword":
                 self._assume_quiet_history(start)
         alerts = self._fill_silent_windows(key, start)
-        alerts += self._score_and_learn(key, start, end, stats, keep_for_early=True)
+        alerts += self._score_and_learn(key, start, end, stats, bar_for_next=True)
         # Posts of open windows that waited for the detector after their window-before-last.
         alerts += self._judge_open_windows(key)
         return alerts, RETAIN
@@ -180,6 +191,7 @@ class KeyMonitor:
         assert closed_before is not None
         self.open_windows = {s: w for s, w in self.open_windows.items() if s >= closed_before}
         self.early_decided = {s for s in self.early_decided if s >= closed_before}
+        self.early_bars = {s: b for s, b in self.early_bars.items() if s >= closed_before}
         alerts: list[Alert] = []
         for start, stats in sorted(self.open_windows.items()):
             alerts += self._judge_open_window(key, start, start + self.config.window, stats)
@@ -194,26 +206,76 @@ class KeyMonitor:
         return [] if verdict is None else self._decide_early(key, start, end, stats, verdict)
 
     def _early_verdict(self, key: str, start: datetime, stats: WindowStats) -> Verdict | None:
-        """The verdict of the early rule on `stats` of the window at `start` if it fires; None if
-        it does not, or cannot be judged yet (the window-before-last has not been learned)."""
+        """The early rule's verdict (at the window's bar) if `stats` of the window at `start`
+        reach the bar; None if not, or if the bar is not known yet (the window before last has
+        not been learned)."""
+        bar = self._bar(key, start)
+        if bar is None or bar.posts is None or stats.posts < bar.posts:
+            return None
+        return bar.verdict
+
+    def _bar(self, key: str, start: datetime) -> EarlyBar | None:
+        """The bar of the window at `start`, found once the detector has learned every window
+        up to the one before last (and not one more); None before that."""
+        bar = self.early_bars.get(start)
+        if bar is None and self.last_window_end == start - self.config.window:
+            bar = self.early_bars[start] = self._find_bar(key, start)
+        return bar
+
+    def _find_bar(self, key: str, start: datetime) -> EarlyBar:
+        """The least count that fires the early rule in the window at `start`, with the current
+        detector (or the window's batch baseline): the rule holds from there on, since above the
+        expected count the score only grows with the count."""
         window = self.config.window
-        if self.last_window_end == start - window:
-            detector = self.detector  # it has learned every window up to start - 2 windows
-        elif self.early_for == start:
-            detector = self.early_detector  # the copy taken before it learned start - window
-        else:
-            return None
-        if stats.posts == 0:
-            return None
         baseline = self.config.baselines(key, start) if self.config.baselines else None
-        if baseline is not None:
-            verdict = baseline_verdict(stats.posts, baseline, window)
-            threshold = self.config.baseline_threshold
+
+        def judge(posts: int) -> tuple[Verdict, bool]:
+            if baseline is not None:
+                verdict = baseline_verdict(posts, baseline, window)
+                threshold = self.config.baseline_threshold
+            else:
+                verdict = self.detector.verdict_one({"value": float(posts), "timestamp": start})
+                threshold = self.config.score_threshold
+            return verdict, verdict.score >= threshold and posts >= verdict.expected
+
+        # From the key's previous bar (bars move little from one window to the next), gallop to
+        # a count that fires and one that does not, then halve the gap: two verdicts when the bar
+        # has not moved. Counts below the expected one are no spike.
+        guess = self.last_bar
+        verdict, fires = judge(guess)
+        floor = max(1, math.ceil(verdict.expected))
+        if guess < floor:
+            guess = floor
+            verdict, fires = judge(guess)
+        step = 1
+        if fires:
+            low, high = floor - 1, guess  # `low` is known not to fire
+            while high - step > low:
+                candidate, candidate_fires = judge(high - step)
+                if not candidate_fires:
+                    low = high - step
+                    break
+                high, verdict = high - step, candidate
+                step *= 2
         else:
-            verdict = detector.verdict_one({"value": float(stats.posts), "timestamp": start})
-            threshold = self.config.score_threshold
-        fires = verdict.score >= threshold and stats.posts >= verdict.expected
-        return verdict if fires else None
+            low = guess
+            while True:
+                if low >= MAX_BAR:
+                    return EarlyBar(None, None)
+                high = min(low + step, MAX_BAR)
+                verdict, fires = judge(high)
+                if fires:
+                    break
+                low, step = high, 2 * step
+        while high - low > 1:
+            middle = (low + high) // 2
+            middle_verdict, fires = judge(middle)
+            if fires:
+                high, verdict = middle, middle_verdict
+            else:
+                low = middle
+        self.last_bar = high
+        return EarlyBar(high, verdict)
 
     def _decide_early(
         self, key: str, start: datetime, end: datetime, stats: WindowStats, verdict: Verdict
@@ -254,8 +316,8 @@ class KeyMonitor:
                 at + self.config.window,
                 WindowStats(),
                 silent_for=index + 1,
-                # The window closing now is judged early with the detector before the last one.
-                keep_for_early=index == missing - 1,
+                # The window closing now has its bar from the detector before the last fill.
+                bar_for_next=index == missing - 1,
             )
         return alerts
 
@@ -266,16 +328,15 @@ class KeyMonitor:
         end: datetime,
         stats: WindowStats,
         silent_for: int = 0,
-        keep_for_early: bool = False,
+        bar_for_next: bool = False,
     ) -> list[Alert]:
-        # The early rule on the final count (with the detector after start - 2 windows), before
-        # the copy for the next window replaces that detector.
+        # The early rule on the final count; and the next window's bar, while the detector is
+        # still the one after the window before it.
         early = self._early_verdict(key, start, stats)
+        if bar_for_next:
+            self._bar(key, start + self.config.window)
         x = {"value": float(stats.posts), "timestamp": start}
         verdict = self.detector.verdict_one(x)
-        if keep_for_early:
-            self.early_detector = copy.deepcopy(self.detector)
-            self.early_for = start + self.config.window
         self.detector.learn_one(x)
         self.last_window_end = end
         baseline = self.config.baselines(key, start) if self.config.baselines else None
@@ -383,15 +444,13 @@ class KeyMonitor:
 
     def snapshot(self) -> dict[str, Any]:
         # Bytewax pickles snapshots later; a copy keeps them immune to the next windows. Posts of
-        # open windows make Bytewax snapshot a key every epoch, while the detectors change only
-        # when a window closes: their copy is made once per closed window and shared until then
+        # open windows make Bytewax snapshot a key every epoch, while the detector changes only
+        # when a window closes: its copy is made once per closed window and shared until then
         # (nothing mutates it).
         if self._frozen is None:
             self._frozen = copy.deepcopy(
                 {
                     "detector": self.detector,
-                    "early_detector": self.early_detector,
-                    "early_for": self.early_for,
                     "last_window_end": self.last_window_end,
                     "sentiment_baseline": self.sentiment_baseline,
                     "calm_windows": self.calm_windows,
@@ -405,6 +464,8 @@ class KeyMonitor:
                     "cooldown": self.cooldown,
                     "open_windows": self.open_windows,
                     "early_decided": self.early_decided,
+                    "early_bars": self.early_bars,
+                    "last_bar": self.last_bar,
                 }
             ),
         }

@@ -270,3 +270,23 @@ def test_generated_stream_gives_the_same_ids_for_any_batch_size_and_at_close() -
     # Some fired early: on fewer posts than their window had when it closed.
     final = {alert.alert_id: alert.observed for alert in closed}
     assert any(alert.observed < final[alert.alert_id] for alert in big)
+
+
+def test_the_bar_is_the_least_count_that_fires_wherever_its_search_starts() -> None:
+    monitor = KeyMonitor(CONFIG, None)
+    posts = _posts_per_window(COUNTS)
+    for window in range(30):
+        start = T0 + window * MINUTE
+        monitor.on_item((KEY, start, start + MINUTE, _stats(posts[window])))
+    start = T0 + 31 * MINUTE  # the detector has learned minute 29: it judges minute 31
+    fires = [
+        count
+        for count in range(1, 200)
+        if (verdict := monitor.detector.verdict_one({"value": float(count), "timestamp": start}))
+        and verdict.score >= CONFIG.score_threshold
+        and count >= verdict.expected
+    ]
+    assert fires == list(range(fires[0], 200))
+    for guess in (1, 5, fires[0] - 1, fires[0], fires[0] + 1, 30, 10_000):
+        monitor.last_bar = guess
+        assert monitor._find_bar(KEY, start).posts == fires[0], guess
