@@ -10,33 +10,37 @@ Heavy hitters only: a hashtag or sound gets a monitor once one of its windows re
 Watch-list keywords are always monitored.
 
 Early alerts. Besides its closed windows, the monitor receives each post of the key's windows
-still open, and a spike fires as soon as an open window's count crosses the key's bar, without
-waiting for the window to close (a minute plus the allowed lateness). What fires early, and
-when the window closes what fired, must not depend on when the posts and the closed windows
-arrive, so that the same input raises the same alert ids whatever the batches, partition
-interleaving, crashes and restarts:
+still open, and a spike fires as soon as an open window's count reaches the window's bar,
+without waiting for the window to close (a minute plus the allowed lateness). What fires early,
+and what the close does after, must not depend on when the posts and the closed windows arrive,
+so that the same input raises the same alert ids whatever the batches, partition interleaving,
+crashes and restarts:
 
 - The early rule of window w judges its count with the detector as it was after window w-2 (or
   with the batch baseline of w, where there is one): window w-1 may or may not have closed when
-  w's posts arrive, but w-2 has been learned by the time it is used (until then the window's
-  posts wait). The monitor keeps that detector as a copy taken before it learns w-1.
+  w's posts arrive, but w-2 has been learned before w's first post can be judged (until then the
+  open window's posts wait, counted).
 - The rule is a spike rule: `score >= threshold` and `posts >= expected`. Above the expected
   count the score only grows with the count (for `SurpriseDetector` a larger count gives a
-  larger residual, a larger surprise and a smaller calibrated tail; for a baseline a larger z),
-  and an open window's count only grows. So the rule holds on some running count of w if and
-  only if it holds on w's final count: when w closes, the same rule is applied to the final
-  count, and "w fired early" is `rule(detector after w-2, final count of w)` however the posts
-  came. A drop cannot be seen before its window closes; those, sentiment crises and windows the
-  early rule does not take keep the close's verdict (with the detector after w-1), as before.
-- One alert per (key, window): a window the early rule took is decided once, when its count
-  first crosses the bar (or at its close), and its close raises nothing more. The alert carries
-  the count at that moment (`observed`) and the id the close would have given.
+  larger residual, a larger surprise and a smaller calibrated tail; for a baseline a larger z;
+  `tests/unit/test_early_alerts.py` checks it), so the rule holds from one count on: the
+  window's bar, found once (`_find_bar`) while the detector is the one after w-2, before it
+  learns w-1. An open window's count only grows, so the rule holds on some running count of w
+  if and only if it holds on w's final count; when w closes the final count is held against the
+  same bar. "w fired early" is therefore `final count of w >= bar of w`, however the posts came.
+- A drop cannot be seen before its window closes; drops, sentiment crises and windows whose
+  final count stays below the bar keep the close's verdict (with the detector after w-1), as
+  before.
+- One alert per (key, window): a window that reaches its bar is decided once, when its count
+  first reaches it (or at its close), and its close raises nothing more. The alert carries the
+  id the close would have given, the count at that moment (`observed`), and the verdict at the
+  bar (`score`, `expected` and its band: the score of a larger count is at least as high).
 - Cooldown: an early alert of w is judged against the alerts of windows up to w-2 only, since
-  w-1 may still be open when w crosses its bar and its decision may come before or after w's;
+  w-1 may still be open when w reaches its bar and its decision may come before or after w's;
   and w-1's decision never looks at w (`Cooldown` only looks back). Both are then functions of
-  the input alone. The price: a burst whose first two windows both cross their bars (each
-  judged against the history before the burst) raises two alerts, one per window; from the third
-  window on, the cooldown holds it to those two.
+  the input alone. The price: a burst whose first two windows both reach their bars (each
+  judged against the history before the burst) raises two alerts, one per window; from the
+  third window on, the cooldown holds it to those two.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
     parse ─► dead-letter topic (reason + original bytes)
       └─► enrich ─► check against the lake's columns ─► dead-letter topic (the post's own bytes)
             ├─► lake (landing/, batched per Kafka partition)
-            └─► keys ─► heavy-hitter gate ─► event-time tumbling windows ─► detector per key
-                                     └─► posts of open windows ─────────────────┘    └─► alerts
+            └─► keys ─► heavy-hitter gate ─┬─► event-time tumbling windows ─┬─► detector per key
+                                           └─► posts of open windows ───────┘    └─► alerts
 
 The detector per key also sees each post of a window still open, so a spike alerts before its
 window closes (`socialpulse.monitoring`: the same alert ids whatever the timing).
