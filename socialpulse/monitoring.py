@@ -32,9 +32,11 @@ crashes and restarts:
   final count stays below the bar keep the close's verdict (with the detector after w-1), as
   before.
 - One alert per (key, window): a window that reaches its bar is decided once, when its count
-  first reaches it (or at its close), and its close raises nothing more. The alert carries the
-  id the close would have given, the count at that moment (`observed`), and the verdict at the
-  bar (`score`, `expected` and its band: the score of a larger count is at least as high).
+  first reaches it (or at its close). If its spike went out, its close raises nothing more; if
+  the cooldown held it back, the close judges the window as before (a sentiment crisis under a
+  burst still gets its alert). The alert carries the id the close would have given, the count
+  at that moment (`observed`), and the verdict at the bar (`score`, `expected` and its band: the
+  score of a larger count is at least as high).
 - Cooldown: an early alert of w is judged against the alerts of windows up to w-2 only, since
   w-1 may still be open when w reaches its bar and its decision may come before or after w's;
   and w-1's decision never looks at w (`Cooldown` only looks back). Both are then functions of
@@ -149,10 +151,10 @@ class KeyMonitor:
         self.sentiment_variance: float = state.get("sentiment_variance", 0.25)
         # Early alerts (see module): each open window's bar, found with the detector after the
         # window before last; the posts of open windows so far; the open windows whose early
-        # alert has been decided.
+        # alert has been decided, and whether it went out (True) or the cooldown held it.
         self.early_bars: dict[datetime, EarlyBar] = state.get("early_bars", {})
         self.open_windows: dict[datetime, WindowStats] = state.get("open_windows", {})
-        self.early_decided: set[datetime] = state.get("early_decided", set())
+        self.early_decided: dict[datetime, bool] = state.get("early_decided", {})
         self.last_bar: int = state.get("last_bar", 1)  # where the next bar's search starts
         # Copy of the state that changes only when a window closes, for snapshots (see there).
         self._frozen: dict[str, Any] | None = None
@@ -194,7 +196,7 @@ class KeyMonitor:
         closed_before = self.last_window_end
         assert closed_before is not None
         self.open_windows = {s: w for s, w in self.open_windows.items() if s >= closed_before}
-        self.early_decided = {s for s in self.early_decided if s >= closed_before}
+        self.early_decided = {s: f for s, f in self.early_decided.items() if s >= closed_before}
         self.early_bars = {s: b for s, b in self.early_bars.items() if s >= closed_before}
         alerts: list[Alert] = []
         for start, stats in sorted(self.open_windows.items()):
@@ -284,12 +286,11 @@ class KeyMonitor:
     def _decide_early(
         self, key: str, start: datetime, end: datetime, stats: WindowStats, verdict: Verdict
     ) -> list[Alert]:
-        self.early_decided.add(start)
         # Only windows up to start - 2 windows count: the one before may not be decided yet.
         before = start - self.config.window
-        if not self.cooldown.allow(key, start, "spike", decided_before=before):
-            return []
-        return [self._alert(key, start, end, stats, verdict, "spike")]
+        fired = self.cooldown.allow(key, start, "spike", decided_before=before)
+        self.early_decided[start] = fired
+        return [self._alert(key, start, end, stats, verdict, "spike")] if fired else []
 
     def _assume_quiet_history(self, start: datetime) -> None:
         """A hashtag or sound is monitored from its first window of `min_support` posts; before
@@ -382,10 +383,14 @@ class KeyMonitor:
                 if self.sentiment_baseline is None
                 else 0.9 * self.sentiment_baseline + 0.1 * sentiment
             )
-        if start in self.early_decided:
-            return []  # decided while open (it fired then, or the cooldown held it)
-        if early is not None:
-            return self._decide_early(key, start, end, stats, early)
+        if early is not None and start not in self.early_decided:
+            fired = self._decide_early(key, start, end, stats, early)
+            if fired:
+                return fired
+        if self.early_decided.get(start):
+            return []  # it fired while open: one alert per window
+        # Windows the early rule did not take, or whose early spike the cooldown held back (under
+        # which a sentiment crisis may go on), get the close's verdict as before.
         if not (volume_alert or sentiment_crisis):
             return []
         # A crisis is named as such even when its volume moves too (it usually does): what a
