@@ -28,6 +28,11 @@ crashes and restarts:
   learns w-1. An open window's count only grows, so the rule holds on some running count of w
   if and only if it holds on w's final count; when w closes the final count is held against the
   same bar. "w fired early" is therefore `final count of w >= bar of w`, however the posts came.
+- A hashtag or sound is monitored from its first window of `min_support` posts, with a quiet
+  history assumed before it (`_assume_quiet_history`); that first window is judged early
+  against the same quiet history up to the window before last (`_birth_bar`), so a key born
+  viral fires while its first window is open too. A watched keyword starts from no history and
+  fires early from its third window on.
 - A drop cannot be seen before its window closes; drops, sentiment crises and windows whose
   final count stays below the bar keep the close's verdict (with the detector after w-1), as
   before.
@@ -171,9 +176,11 @@ class KeyMonitor:
         if self.detector is None:
             if kind != "keyword" and stats.posts < self.config.min_support:
                 return [], DISCARD
+            if kind != "keyword":
+                self._birth_bar(key, start)
             self.detector = self.config.detector_factory()
             if kind != "keyword":
-                self._assume_quiet_history(start)
+                self._assume_quiet_history(self.detector, start)
         alerts = self._fill_silent_windows(key, start)
         alerts += self._score_and_learn(key, start, end, stats, bar_for_next=True)
         # Posts of open windows that waited for the detector after their window-before-last.
@@ -184,13 +191,45 @@ class KeyMonitor:
         self, key: str, start: datetime, end: datetime, observation: Observation
     ) -> tuple[list[Alert], bool]:
         if self.detector is None:
-            # Not monitored yet: no history to judge an open window against.
-            return [], DISCARD
+            return self._on_unmonitored_post(key, start, end, observation)
         if self.last_window_end is not None and start < self.last_window_end:
             return [], RETAIN  # its window has closed (and was judged on its final count)
         stats = self.open_windows.setdefault(start, WindowStats())
         stats.add(observation)
         return self._judge_open_window(key, start, end, stats), RETAIN
+
+    def _on_unmonitored_post(
+        self, key: str, start: datetime, end: datetime, observation: Observation
+    ) -> tuple[list[Alert], bool]:
+        """A post of a key not monitored yet. A watched keyword starts from no history: nothing
+        to judge against until its first window closes. A hashtag or sound reaches the monitor
+        once the heavy-hitter gate has admitted it, from its first window of `min_support` posts
+        on: that window is judged against the quiet history it will be given (`_birth_bar`);
+        later ones wait for the detector, which comes when that window closes."""
+        if split_key(key)[0] == "keyword":
+            return [], DISCARD
+        stats = self.open_windows.setdefault(start, WindowStats())
+        stats.add(observation)
+        if start != min(self.open_windows) or start in self.early_decided:
+            return [], RETAIN
+        bar = self._birth_bar(key, start)
+        if bar.posts is None or stats.posts < bar.posts:
+            return [], RETAIN
+        return self._decide_early(key, start, end, stats, bar.verdict), RETAIN
+
+    def _birth_bar(self, key: str, start: datetime) -> EarlyBar:
+        """The bar of the first window of a hashtag or sound, from which it is monitored: found
+        with the quiet history the monitor gives it (`_assume_quiet_history`), up to the window
+        before last like any window's. The same bar if an earlier window turns out to be the
+        first (its posts admitted late): the detector after the window before last is then that
+        quiet history too. At least `min_support`, below which the key is not monitored."""
+        bar = self.early_bars.get(start)
+        if bar is None:
+            detector = self.config.detector_factory()
+            self._assume_quiet_history(detector, start - self.config.window)
+            bar = self._find_bar(key, start, detector, self.config.min_support)
+            self.early_bars[start] = bar
+        return bar
 
     def _judge_open_windows(self, key: str) -> list[Alert]:
         closed_before = self.last_window_end
@@ -225,13 +264,13 @@ class KeyMonitor:
         up to the one before last (and not one more); None before that."""
         bar = self.early_bars.get(start)
         if bar is None and self.last_window_end == start - self.config.window:
-            bar = self.early_bars[start] = self._find_bar(key, start)
+            bar = self.early_bars[start] = self._find_bar(key, start, self.detector)
         return bar
 
-    def _find_bar(self, key: str, start: datetime) -> EarlyBar:
-        """The least count that fires the early rule in the window at `start`, with the current
-        detector (or the window's batch baseline): the rule holds from there on, since above the
-        expected count the score only grows with the count."""
+    def _find_bar(self, key: str, start: datetime, detector: Any, least: int = 1) -> EarlyBar:
+        """The least count from `least` on that fires the early rule in the window at `start`,
+        with `detector` (or the window's batch baseline): the rule holds from there on, since
+        above the expected count the score only grows with the count."""
         window = self.config.window
         baseline = self.config.baselines(key, start) if self.config.baselines else None
 
@@ -240,7 +279,7 @@ class KeyMonitor:
                 verdict = baseline_verdict(posts, baseline, window)
                 threshold = self.config.baseline_threshold
             else:
-                verdict = self.detector.verdict_one({"value": float(posts), "timestamp": start})
+                verdict = detector.verdict_one({"value": float(posts), "timestamp": start})
                 threshold = self.config.score_threshold
             return verdict, verdict.score >= threshold and posts >= verdict.expected
 
@@ -249,7 +288,7 @@ class KeyMonitor:
         # has not moved. Counts below the expected one are no spike.
         guess = self.last_bar
         verdict, fires = judge(guess)
-        floor = max(1, math.ceil(verdict.expected))
+        floor = max(least, math.ceil(verdict.expected))
         if guess < floor:
             guess = floor
             verdict, fires = judge(guess)
@@ -292,15 +331,15 @@ class KeyMonitor:
         self.early_decided[start] = fired
         return [self._alert(key, start, end, stats, verdict, "spike")] if fired else []
 
-    def _assume_quiet_history(self, start: datetime) -> None:
+    def _assume_quiet_history(self, detector: Any, start: datetime) -> None:
         """A hashtag or sound is monitored from its first window of `min_support` posts; before
         that it had fewer. Learning that as its history lets a key that is born viral alert in
         its first window, while one that merely crossed the support does not."""
         below_support = float(self.config.min_support - 1)
-        warmup = getattr(self.detector, "warmup", 0)
+        warmup = getattr(detector, "warmup", 0)
         for index in range(warmup, 0, -1):
             at = start - index * self.config.window
-            self.detector.learn_one({"value": below_support, "timestamp": at})
+            detector.learn_one({"value": below_support, "timestamp": at})
 
     def _fill_silent_windows(self, key: str, start: datetime) -> list[Alert]:
         """Score the windows without posts since the last one: a collapse is exactly those.
@@ -338,8 +377,9 @@ class KeyMonitor:
         # The early rule on the final count; and the next window's bar, while the detector is
         # still the one after the window before it.
         early = self._early_verdict(key, start, stats)
-        if bar_for_next:
-            self._bar(key, start + self.config.window)
+        following = start + self.config.window
+        if bar_for_next and following not in self.early_bars:
+            self.early_bars[following] = self._find_bar(key, following, self.detector)
         x = {"value": float(stats.posts), "timestamp": start}
         verdict = self.detector.verdict_one(x)
         self.detector.learn_one(x)

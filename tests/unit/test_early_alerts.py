@@ -289,4 +289,25 @@ def test_the_bar_is_the_least_count_that_fires_wherever_its_search_starts() -> N
     assert fires == list(range(fires[0], 200))
     for guess in (1, 5, fires[0] - 1, fires[0], fires[0] + 1, 30, 10_000):
         monitor.last_bar = guess
-        assert monitor._find_bar(KEY, start).posts == fires[0], guess
+        assert monitor._find_bar(KEY, start, monitor.detector).posts == fires[0], guess
+
+
+def test_a_hashtag_born_viral_fires_in_its_first_window_while_it_is_open() -> None:
+    key, start = "hashtag:newtrend", T0 + 10 * MINUTE
+    posts = [Observation(f"n{i:03d}", start + i * MINUTE / 40, 1, 0.1) for i in range(40)]
+    monitor = KeyMonitor(CONFIG, None)
+    fired: list[tuple[int, Alert]] = []
+    for count, observation in enumerate(posts, start=1):
+        alerts, discard = monitor.on_item((key, start, start + MINUTE, observation))
+        assert not discard
+        fired += [(count, alert) for alert in alerts]
+    assert monitor.detector is None  # not monitored until its first window closes
+    closed, _ = monitor.on_item((key, start, start + MINUTE, _stats(posts)))
+    assert closed == []  # fired already: nothing more at the close
+    [(count, alert)] = fired
+    assert CONFIG.min_support <= count < 40
+    assert alert.alert_id == alert_id_for("hashtag", "newtrend", start)
+    # Decided at the close alone (no posts of open windows), the same window alerts.
+    at_close, _ = KeyMonitor(CONFIG, None).on_item((key, start, start + MINUTE, _stats(posts)))
+    assert [a.alert_id for a in at_close] == [alert.alert_id]
+    assert at_close[0].observed == 40
