@@ -31,8 +31,8 @@ crashes and restarts:
 - A hashtag or sound is monitored from its first window of `min_support` posts, with a quiet
   history assumed before it (`_assume_quiet_history`); that first window is judged early
   against the same quiet history up to the window before last (`_birth_bar`), so a key born
-  viral fires while its first window is open too. A watched keyword starts from no history and
-  fires early from its third window on.
+  viral fires while its first window is open too. A watched keyword starts from no history
+  (its detector warms up first).
 - A drop cannot be seen before its window closes; drops, sentiment crises and windows whose
   final count stays below the bar keep the close's verdict (with the detector after w-1), as
   before.
