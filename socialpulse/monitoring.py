@@ -222,13 +222,12 @@ class KeyMonitor:
         with the quiet history the monitor gives it (`_assume_quiet_history`), up to the window
         before last like any window's. The same bar if an earlier window turns out to be the
         first (its posts admitted late): the detector after the window before last is then that
-        quiet history too. At least `min_support`, below which the key is not monitored."""
+        quiet history too."""
         bar = self.early_bars.get(start)
         if bar is None:
             detector = self.config.detector_factory()
             self._assume_quiet_history(detector, start - self.config.window)
-            bar = self._find_bar(key, start, detector, self.config.min_support)
-            self.early_bars[start] = bar
+            bar = self.early_bars[start] = self._find_bar(key, start, detector)
         return bar
 
     def _judge_open_windows(self, key: str) -> list[Alert]:
@@ -267,11 +266,13 @@ class KeyMonitor:
             bar = self.early_bars[start] = self._find_bar(key, start, self.detector)
         return bar
 
-    def _find_bar(self, key: str, start: datetime, detector: Any, least: int = 1) -> EarlyBar:
-        """The least count from `least` on that fires the early rule in the window at `start`,
-        with `detector` (or the window's batch baseline): the rule holds from there on, since
-        above the expected count the score only grows with the count."""
+    def _find_bar(self, key: str, start: datetime, detector: Any) -> EarlyBar:
+        """The least count that fires the early rule in the window at `start`, with `detector`
+        (or the window's batch baseline): the rule holds from there on, since above the expected
+        count the score only grows with the count. For a hashtag or sound at least
+        `min_support`, below which it is not monitored."""
         window = self.config.window
+        least = 1 if split_key(key)[0] == "keyword" else self.config.min_support
         baseline = self.config.baselines(key, start) if self.config.baselines else None
 
         def judge(posts: int) -> tuple[Verdict, bool]:
