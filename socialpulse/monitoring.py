@@ -29,10 +29,12 @@ crashes and restarts:
   if and only if it holds on w's final count; when w closes the final count is held against the
   same bar. "w fired early" is therefore `final count of w >= bar of w`, however the posts came.
 - A hashtag or sound is monitored from its first window of `min_support` posts, with a quiet
-  history assumed before it (`_assume_quiet_history`); that first window is judged early
-  against the same quiet history up to the window before last (`_birth_bar`), so a key born
-  viral fires while its first window is open too. A watched keyword starts from no history
-  (its detector warms up first).
+  history assumed before it (`_assume_quiet_history`); that first window and the next are
+  judged early against the same quiet history up to their window before last (`_birth_bar`),
+  so a key born viral fires while its first windows are open too, before the first closes.
+  The heavy-hitter gate passes a key's posts in order, so the lowest open window the monitor
+  has seen is its first (a window before it whose posts came after would have been late). A
+  watched keyword starts from no history (its detector warms up first).
 - A drop cannot be seen before its window closes; drops, sentiment crises and windows whose
   final count stays below the bar keep the close's verdict (with the detector after w-1), as
   before.
@@ -204,13 +206,14 @@ class KeyMonitor:
         """A post of a key not monitored yet. A watched keyword starts from no history: nothing
         to judge against until its first window closes. A hashtag or sound reaches the monitor
         once the heavy-hitter gate has admitted it, from its first window of `min_support` posts
-        on: that window is judged against the quiet history it will be given (`_birth_bar`);
-        later ones wait for the detector, which comes when that window closes."""
+        on (the lowest open window here): that window and the next are judged against the quiet
+        history it will be given (`_birth_bar`); later ones wait for the detector, which comes
+        when the first closes."""
         if split_key(key)[0] == "keyword":
             return [], DISCARD
         stats = self.open_windows.setdefault(start, WindowStats())
         stats.add(observation)
-        if start != min(self.open_windows) or start in self.early_decided:
+        if start - min(self.open_windows) > self.config.window or start in self.early_decided:
             return [], RETAIN
         bar = self._birth_bar(key, start)
         if bar.posts is None or stats.posts < bar.posts:
@@ -218,11 +221,12 @@ class KeyMonitor:
         return self._decide_early(key, start, end, stats, bar.verdict), RETAIN
 
     def _birth_bar(self, key: str, start: datetime) -> EarlyBar:
-        """The bar of the first window of a hashtag or sound, from which it is monitored: found
-        with the quiet history the monitor gives it (`_assume_quiet_history`), up to the window
-        before last like any window's. The same bar if an earlier window turns out to be the
-        first (its posts admitted late): the detector after the window before last is then that
-        quiet history too."""
+        """The bar of the first or second window of a hashtag or sound (from the first it is
+        monitored): found with the quiet history the monitor gives it before its first window
+        (`_assume_quiet_history`), up to the window before last like any window's bar; so the
+        detector's own bar for the second window, found before it learns the first, is this
+        one. The first window's bar is also the same if an earlier window turns out to be the
+        first (its posts admitted late): the window before last is then quiet history too."""
         bar = self.early_bars.get(start)
         if bar is None:
             detector = self.config.detector_factory()

@@ -311,3 +311,29 @@ def test_a_hashtag_born_viral_fires_in_its_first_window_while_it_is_open() -> No
     at_close, _ = KeyMonitor(CONFIG, None).on_item((key, start, start + MINUTE, _stats(posts)))
     assert [a.alert_id for a in at_close] == [alert.alert_id]
     assert at_close[0].observed == 40
+
+
+def test_a_hashtag_born_late_in_a_window_fires_in_its_second_before_the_first_closes() -> None:
+    key, first = "hashtag:latetrend", T0 + 10 * MINUTE
+    # Six posts in the last seconds of its first window, then forty in the next.
+    posts = [Observation(f"a{i}", first + timedelta(seconds=54 + i), 1, 0.1) for i in range(6)]
+    second = first + MINUTE
+    posts += [Observation(f"b{i:02d}", second + i * MINUTE / 40, 1, 0.1) for i in range(40)]
+    monitor = KeyMonitor(CONFIG, None)
+    fired: list[Alert] = []
+    for observation in posts:
+        start = first if observation.created_at < second else second
+        fired += monitor.on_item((key, start, start + MINUTE, observation))[0]
+    assert monitor.detector is None  # its first window has not closed yet
+    assert [a.window_start for a in fired] == [second]
+    assert fired[0].observed < 40
+    # The same ids when the windows are only judged as they close.
+    closes = [
+        (key, first, second, _stats(posts[:6])),
+        (key, second, second + MINUTE, _stats(posts[6:])),
+    ]
+    at_close = KeyMonitor(CONFIG, None)
+    decided = [a for item in closes for a in at_close.on_item(item)[0]]
+    assert _ids(decided) == _ids(fired)
+    # And the monitor that fired early raises nothing more as they close.
+    assert [a for item in closes for a in monitor.on_item(item)[0]] == []
