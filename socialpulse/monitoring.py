@@ -8,6 +8,48 @@ windows, applies a cooldown in event time, and lets go of its state when the key
 Heavy hitters only: a hashtag or sound gets a monitor once one of its windows reaches
 `min_support` posts; below that nothing is kept, so millions of one-off hashtags cost no memory.
 Watch-list keywords are always monitored.
+
+Early alerts. Besides its closed windows, the monitor receives each post of the key's windows
+still open, and a spike fires as soon as an open window's count reaches the window's bar,
+without waiting for the window to close (a minute plus the allowed lateness). What fires early,
+and what the close does after, must not depend on when the posts and the closed windows arrive,
+so that the same input raises the same alert ids whatever the batches, partition interleaving,
+crashes and restarts:
+
+- The early rule of window w judges its count with the detector as it was after window w-2 (or
+  with the batch baseline of w, where there is one): window w-1 may or may not have closed when
+  w's posts arrive, but w-2 has been learned before w's first post can be judged (until then the
+  open window's posts wait, counted).
+- The rule is a spike rule: `score >= threshold` and `posts >= expected`. Above the expected
+  count the score only grows with the count (for `SurpriseDetector` a larger count gives a
+  larger residual, a larger surprise and a smaller calibrated tail; for a baseline a larger z;
+  `tests/unit/test_early_alerts.py` checks it), so the rule holds from one count on: the
+  window's bar, found once (`_find_bar`) while the detector is the one after w-2, before it
+  learns w-1. An open window's count only grows, so the rule holds on some running count of w
+  if and only if it holds on w's final count; when w closes the final count is held against the
+  same bar. "w fired early" is therefore `final count of w >= bar of w`, however the posts came.
+- A hashtag or sound is monitored from its first window of `min_support` posts, with a quiet
+  history assumed before it (`_assume_quiet_history`); that first window and the next are
+  judged early against the same quiet history up to their window before last (`_birth_bar`),
+  so a key born viral fires while its first windows are open too, before the first closes.
+  The heavy-hitter gate passes a key's posts in order, so the lowest open window the monitor
+  has seen is its first (a window before it whose posts came after would have been late). A
+  watched keyword starts from no history (its detector warms up first).
+- A drop cannot be seen before its window closes; drops, sentiment crises and windows whose
+  final count stays below the bar keep the close's verdict (with the detector after w-1), as
+  before.
+- One alert per (key, window): a window that reaches its bar is decided once, when its count
+  first reaches it (or at its close). If its spike went out, its close raises nothing more; if
+  the cooldown held it back, the close judges the window as before (a sentiment crisis under a
+  burst still gets its alert). The alert carries the id the close would have given, the count
+  at that moment (`observed`), and the verdict at the bar (`score`, `expected` and its band: the
+  score of a larger count is at least as high).
+- Cooldown: an early alert of w is judged against the alerts of windows up to w-2 only, since
+  w-1 may still be open when w reaches its bar and its decision may come before or after w's;
+  and w-1's decision never looks at w (`Cooldown` only looks back). Both are then functions of
+  the input alone. The price: a burst whose first two windows both reach their bars (each
+  judged against the history before the burst) raises two alerts, one per window; from the
+  third window on, the cooldown holds it to those two.
 """
 
 from __future__ import annotations
@@ -24,11 +66,15 @@ from socialpulse.alerts import Alert, Cooldown, alert_id_for
 from socialpulse.contracts import BAND_WIDTH, band_spread, split_key
 from socialpulse.detection import STREAM_ALARM, Verdict, build_detector, resume_detector
 from socialpulse.settings import Settings
-from socialpulse.windows import WindowStats
+from socialpulse.windows import Observation, WindowStats
 
 RETAIN, DISCARD = False, True
+# No early alert for a window needs more posts than this (a key whose detector rests, say).
+MAX_BAR = 1 << 30
 
+# A closed window of a key, and one post of a key's window that is still open.
 WindowItem = tuple[str, datetime, datetime, WindowStats]
+OpenWindowPost = tuple[str, datetime, datetime, Observation]
 
 
 @dataclass(frozen=True)
@@ -86,6 +132,15 @@ def baseline_verdict(
     )
 
 
+@dataclass(frozen=True)
+class EarlyBar:
+    """The least count of a window that fires its early alert (None: none does), and the
+    verdict at that count."""
+
+    posts: int | None
+    verdict: Verdict | None
+
+
 class KeyMonitor:
     """Bytewax `StatefulLogic` for one key (duck-typed so the kernel does not import Bytewax)."""
 
@@ -101,32 +156,195 @@ class KeyMonitor:
         # Posts times the squared deviation of calm windows' means from the baseline: the per-post
         # variance of the key's sentiment, from a prior of a typical scorer's spread (sd 0.5).
         self.sentiment_variance: float = state.get("sentiment_variance", 0.25)
+        # Early alerts (see module): each open window's bar, found with the detector after the
+        # window before last; the posts of open windows so far; the open windows whose early
+        # alert has been decided, and whether it went out (True) or the cooldown held it.
+        self.early_bars: dict[datetime, EarlyBar] = state.get("early_bars", {})
+        self.open_windows: dict[datetime, WindowStats] = state.get("open_windows", {})
+        self.early_decided: dict[datetime, bool] = state.get("early_decided", {})
+        self.last_bar: int = state.get("last_bar", 1)  # where the next bar's search starts
+        # Copy of the state that changes only when a window closes, for snapshots (see there).
+        self._frozen: dict[str, Any] | None = None
         self.last_seen = datetime.now(UTC)
 
-    def on_item(self, item: WindowItem) -> tuple[list[Alert], bool]:
-        key, start, end, stats = item
-        kind, _ = split_key(key)
+    def on_item(self, item: WindowItem | OpenWindowPost) -> tuple[list[Alert], bool]:
+        key, start, end, content = item
         self.last_seen = datetime.now(UTC)
+        if isinstance(content, Observation):
+            return self._on_open_window_post(key, start, end, content)
+        stats = content
+        kind, _ = split_key(key)
+        self._frozen = None
         if self.detector is None:
             if kind != "keyword" and stats.posts < self.config.min_support:
                 return [], DISCARD
+            if kind != "keyword":
+                self._birth_bar(key, start)
             self.detector = self.config.detector_factory()
             if kind != "keyword":
-                self._assume_quiet_history(start)
+                self._assume_quiet_history(self.detector, start)
         alerts = self._fill_silent_windows(key, start)
-        alerts += self._score_and_learn(key, start, end, stats)
-        self.last_window_end = end
+        alerts += self._score_and_learn(key, start, end, stats, bar_for_next=True)
+        # Posts of open windows that waited for the detector after their window-before-last.
+        alerts += self._judge_open_windows(key)
         return alerts, RETAIN
 
-    def _assume_quiet_history(self, start: datetime) -> None:
+    def _on_open_window_post(
+        self, key: str, start: datetime, end: datetime, observation: Observation
+    ) -> tuple[list[Alert], bool]:
+        if self.detector is None:
+            return self._on_unmonitored_post(key, start, end, observation)
+        if self.last_window_end is not None and start < self.last_window_end:
+            return [], RETAIN  # its window has closed (and was judged on its final count)
+        stats = self.open_windows.setdefault(start, WindowStats())
+        stats.add(observation)
+        return self._judge_open_window(key, start, end, stats), RETAIN
+
+    def _on_unmonitored_post(
+        self, key: str, start: datetime, end: datetime, observation: Observation
+    ) -> tuple[list[Alert], bool]:
+        """A post of a key not monitored yet. A watched keyword starts from no history: nothing
+        to judge against until its first window closes. A hashtag or sound reaches the monitor
+        once the heavy-hitter gate has admitted it, from its first window of `min_support` posts
+        on (the lowest open window here): that window and the next are judged against the quiet
+        history it will be given (`_birth_bar`); later ones wait for the detector, which comes
+        when the first closes."""
+        if split_key(key)[0] == "keyword":
+            return [], DISCARD
+        stats = self.open_windows.setdefault(start, WindowStats())
+        stats.add(observation)
+        if start - min(self.open_windows) > self.config.window or start in self.early_decided:
+            return [], RETAIN
+        bar = self._birth_bar(key, start)
+        if bar.posts is None or stats.posts < bar.posts:
+            return [], RETAIN
+        return self._decide_early(key, start, end, stats, bar.verdict), RETAIN
+
+    def _birth_bar(self, key: str, start: datetime) -> EarlyBar:
+        """The bar of the first or second window of a hashtag or sound (from the first it is
+        monitored): found with the quiet history the monitor gives it before its first window
+        (`_assume_quiet_history`), up to the window before last like any window's bar; so the
+        detector's own bar for the second window, found before it learns the first, is this
+        one. The first window's bar is also the same if an earlier window turns out to be the
+        first (its posts admitted late): the window before last is then quiet history too."""
+        bar = self.early_bars.get(start)
+        if bar is None:
+            detector = self.config.detector_factory()
+            self._assume_quiet_history(detector, start - self.config.window)
+            bar = self.early_bars[start] = self._find_bar(key, start, detector)
+        return bar
+
+    def _judge_open_windows(self, key: str) -> list[Alert]:
+        closed_before = self.last_window_end
+        assert closed_before is not None
+        self.open_windows = {s: w for s, w in self.open_windows.items() if s >= closed_before}
+        self.early_decided = {s: f for s, f in self.early_decided.items() if s >= closed_before}
+        self.early_bars = {s: b for s, b in self.early_bars.items() if s >= closed_before}
+        alerts: list[Alert] = []
+        for start, stats in sorted(self.open_windows.items()):
+            alerts += self._judge_open_window(key, start, start + self.config.window, stats)
+        return alerts
+
+    def _judge_open_window(
+        self, key: str, start: datetime, end: datetime, stats: WindowStats
+    ) -> list[Alert]:
+        if start in self.early_decided:
+            return []
+        verdict = self._early_verdict(key, start, stats)
+        return [] if verdict is None else self._decide_early(key, start, end, stats, verdict)
+
+    def _early_verdict(self, key: str, start: datetime, stats: WindowStats) -> Verdict | None:
+        """The early rule's verdict (at the window's bar) if `stats` of the window at `start`
+        reach the bar; None if not, or if the bar is not known yet (the window before last has
+        not been learned)."""
+        bar = self._bar(key, start)
+        if bar is None or bar.posts is None or stats.posts < bar.posts:
+            return None
+        return bar.verdict
+
+    def _bar(self, key: str, start: datetime) -> EarlyBar | None:
+        """The bar of the window at `start`, found once the detector has learned every window
+        up to the one before last (and not one more); None before that."""
+        bar = self.early_bars.get(start)
+        if bar is None and self.last_window_end == start - self.config.window:
+            bar = self.early_bars[start] = self._find_bar(key, start, self.detector)
+        return bar
+
+    def _find_bar(self, key: str, start: datetime, detector: Any) -> EarlyBar:
+        """The least count that fires the early rule in the window at `start`, with `detector`
+        (or the window's batch baseline): the rule holds from there on, since above the expected
+        count the score only grows with the count. For a hashtag or sound at least
+        `min_support`, below which it is not monitored."""
+        window = self.config.window
+        least = 1 if split_key(key)[0] == "keyword" else self.config.min_support
+        baseline = self.config.baselines(key, start) if self.config.baselines else None
+
+        def judge(posts: int) -> tuple[Verdict, bool]:
+            if baseline is not None:
+                verdict = baseline_verdict(posts, baseline, window)
+                threshold = self.config.baseline_threshold
+            else:
+                verdict = detector.verdict_one({"value": float(posts), "timestamp": start})
+                threshold = self.config.score_threshold
+            return verdict, verdict.score >= threshold and posts >= verdict.expected
+
+        # From the key's previous bar (bars move little from one window to the next), gallop to
+        # a count that fires and one that does not, then halve the gap: two verdicts when the bar
+        # has not moved. Counts below the expected one are no spike.
+        guess = self.last_bar
+        verdict, fires = judge(guess)
+        floor = max(least, math.ceil(verdict.expected))
+        if guess < floor:
+            guess = floor
+            verdict, fires = judge(guess)
+        step = 1
+        if fires:
+            low, high = floor - 1, guess  # `low` is known not to fire
+            while high - step > low:
+                candidate, candidate_fires = judge(high - step)
+                if not candidate_fires:
+                    low = high - step
+                    break
+                high, verdict = high - step, candidate
+                step *= 2
+        else:
+            low = guess
+            while True:
+                if low >= MAX_BAR:
+                    return EarlyBar(None, None)
+                high = min(low + step, MAX_BAR)
+                verdict, fires = judge(high)
+                if fires:
+                    break
+                low, step = high, 2 * step
+        while high - low > 1:
+            middle = (low + high) // 2
+            middle_verdict, fires = judge(middle)
+            if fires:
+                high, verdict = middle, middle_verdict
+            else:
+                low = middle
+        self.last_bar = high
+        return EarlyBar(high, verdict)
+
+    def _decide_early(
+        self, key: str, start: datetime, end: datetime, stats: WindowStats, verdict: Verdict
+    ) -> list[Alert]:
+        # Only windows up to start - 2 windows count: the one before may not be decided yet.
+        before = start - self.config.window
+        fired = self.cooldown.allow(key, start, "spike", decided_before=before)
+        self.early_decided[start] = fired
+        return [self._alert(key, start, end, stats, verdict, "spike")] if fired else []
+
+    def _assume_quiet_history(self, detector: Any, start: datetime) -> None:
         """A hashtag or sound is monitored from its first window of `min_support` posts; before
         that it had fewer. Learning that as its history lets a key that is born viral alert in
         its first window, while one that merely crossed the support does not."""
         below_support = float(self.config.min_support - 1)
-        warmup = getattr(self.detector, "warmup", 0)
+        warmup = getattr(detector, "warmup", 0)
         for index in range(warmup, 0, -1):
             at = start - index * self.config.window
-            self.detector.learn_one({"value": below_support, "timestamp": at})
+            detector.learn_one({"value": below_support, "timestamp": at})
 
     def _fill_silent_windows(self, key: str, start: datetime) -> list[Alert]:
         """Score the windows without posts since the last one: a collapse is exactly those.
@@ -136,11 +354,19 @@ class KeyMonitor:
         alerts: list[Alert] = []
         if self.last_window_end is None:
             return alerts
-        missing = int((start - self.last_window_end) / self.config.window)
-        for index in range(min(missing, self.config.max_gap_windows)):
-            at = self.last_window_end + index * self.config.window
+        first = self.last_window_end
+        missing = int((start - first) / self.config.window)
+        filled = min(missing, self.config.max_gap_windows)
+        for index in range(filled):
+            at = first + index * self.config.window
             alerts += self._score_and_learn(
-                key, at, at + self.config.window, WindowStats(), silent_for=index + 1
+                key,
+                at,
+                at + self.config.window,
+                WindowStats(),
+                silent_for=index + 1,
+                # The window closing now has its bar from the detector before the last fill.
+                bar_for_next=index == missing - 1,
             )
         return alerts
 
@@ -151,10 +377,18 @@ class KeyMonitor:
         end: datetime,
         stats: WindowStats,
         silent_for: int = 0,
+        bar_for_next: bool = False,
     ) -> list[Alert]:
+        # The early rule on the final count; and the next window's bar, while the detector is
+        # still the one after the window before it.
+        early = self._early_verdict(key, start, stats)
+        following = start + self.config.window
+        if bar_for_next and following not in self.early_bars:
+            self.early_bars[following] = self._find_bar(key, following, self.detector)
         x = {"value": float(stats.posts), "timestamp": start}
         verdict = self.detector.verdict_one(x)
         self.detector.learn_one(x)
+        self.last_window_end = end
         baseline = self.config.baselines(key, start) if self.config.baselines else None
         if baseline is not None:
             # History by hour of week knows the daily and weekly rhythm the online model is
@@ -194,6 +428,14 @@ class KeyMonitor:
                 if self.sentiment_baseline is None
                 else 0.9 * self.sentiment_baseline + 0.1 * sentiment
             )
+        if early is not None and start not in self.early_decided:
+            fired = self._decide_early(key, start, end, stats, early)
+            if fired:
+                return fired
+        if self.early_decided.get(start):
+            return []  # it fired while open: one alert per window
+        # Windows the early rule did not take, or whose early spike the cooldown held back (under
+        # which a sentiment crisis may go on), get the close's verdict as before.
         if not (volume_alert or sentiment_crisis):
             return []
         # A crisis is named as such even when its volume moves too (it usually does): what a
@@ -205,29 +447,44 @@ class KeyMonitor:
         )
         if not self.cooldown.allow(key, start, direction):
             return []
+        return [self._alert(key, start, end, stats, verdict, direction)]
+
+    def _alert(
+        self,
+        key: str,
+        start: datetime,
+        end: datetime,
+        stats: WindowStats,
+        verdict: Verdict,
+        direction: str,
+    ) -> Alert:
         kind, value = split_key(key)
+        sentiment = stats.sentiment_mean
+        shift = (
+            sentiment - self.sentiment_baseline
+            if sentiment is not None and self.sentiment_baseline is not None
+            else None
+        )
         metrics.ALERTS.labels(direction).inc()
-        return [
-            Alert(
-                alert_id=alert_id_for(kind, value, start),
-                key_kind=kind,
-                key=value,
-                window_start=start,
-                window_end=end,
-                metric="posts",
-                observed=float(stats.posts),
-                expected=verdict.expected,
-                expected_low=verdict.low,
-                expected_high=verdict.high,
-                score=verdict.score,
-                direction=direction,
-                sentiment_mean=sentiment,
-                sentiment_baseline=self.sentiment_baseline,
-                sentiment_shift=shift,
-                sample_post_ids=tuple(stats.sample_post_ids),
-                detected_at=datetime.now(UTC),
-            )
-        ]
+        return Alert(
+            alert_id=alert_id_for(kind, value, start),
+            key_kind=kind,
+            key=value,
+            window_start=start,
+            window_end=end,
+            metric="posts",
+            observed=float(stats.posts),
+            expected=verdict.expected,
+            expected_low=verdict.low,
+            expected_high=verdict.high,
+            score=verdict.score,
+            direction=direction,
+            sentiment_mean=sentiment,
+            sentiment_baseline=self.sentiment_baseline,
+            sentiment_shift=shift,
+            sample_post_ids=tuple(stats.sample_post_ids),
+            detected_at=datetime.now(UTC),
+        )
 
     def on_notify(self) -> tuple[list[Alert], bool]:
         # Only scheduled for idle eviction.
@@ -240,14 +497,29 @@ class KeyMonitor:
         return self.last_seen + self.config.idle
 
     def snapshot(self) -> dict[str, Any]:
-        # Bytewax pickles snapshots later; a copy keeps them immune to the next windows.
-        return copy.deepcopy(
-            {
-                "detector": self.detector,
-                "cooldown": self.cooldown,
-                "last_window_end": self.last_window_end,
-                "sentiment_baseline": self.sentiment_baseline,
-                "calm_windows": self.calm_windows,
-                "sentiment_variance": self.sentiment_variance,
-            }
-        )
+        # Bytewax pickles snapshots later; a copy keeps them immune to the next windows. Posts of
+        # open windows make Bytewax snapshot a key every epoch, while the detector changes only
+        # when a window closes: its copy is made once per closed window and shared until then
+        # (nothing mutates it).
+        if self._frozen is None:
+            self._frozen = copy.deepcopy(
+                {
+                    "detector": self.detector,
+                    "last_window_end": self.last_window_end,
+                    "sentiment_baseline": self.sentiment_baseline,
+                    "calm_windows": self.calm_windows,
+                    "sentiment_variance": self.sentiment_variance,
+                }
+            )
+        return {
+            **self._frozen,
+            **copy.deepcopy(
+                {
+                    "cooldown": self.cooldown,
+                    "open_windows": self.open_windows,
+                    "early_decided": self.early_decided,
+                    "early_bars": self.early_bars,
+                    "last_bar": self.last_bar,
+                }
+            ),
+        }

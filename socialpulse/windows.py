@@ -74,6 +74,11 @@ def window_bounds(
     return start, start + length
 
 
+def window_of(at: datetime, length: timedelta, align_to: datetime) -> int:
+    """The id of the tumbling window holding `at` (Bytewax's `TumblingWindower` numbering)."""
+    return (at - align_to) // length
+
+
 def observation_keys(record: Mapping[str, Any]) -> Iterable[tuple[str, Observation]]:
     """The keys one landed post counts toward (`socialpulse.contracts.post_keys`), with what it
     contributes: a post counts once per distinct key however often it repeats it."""

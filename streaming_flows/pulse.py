@@ -3,8 +3,11 @@
     parse ─► dead-letter topic (reason + original bytes)
       └─► enrich ─► check against the lake's columns ─► dead-letter topic (the post's own bytes)
             ├─► lake (landing/, batched per Kafka partition)
-            └─► keys ─► heavy-hitter gate ─► event-time tumbling windows ─► detector per key
-                                                                            └─► alerts
+            └─► keys ─► heavy-hitter gate ─┬─► event-time tumbling windows ─┬─► detector per key
+                                           └─► posts of open windows ───────┘    └─► alerts
+
+The detector per key also sees each post of a window still open, so a spike alerts before its
+window closes (`socialpulse.monitoring`: the same alert ids whatever the timing).
 
 `build_flow` takes its sources and sinks as arguments, so tests run the same flow with
 `TestingSource`/`TestingSink` and production runs it with Kafka. Run it with
@@ -34,7 +37,7 @@ from socialpulse.baselines import RefreshingBaselines
 from socialpulse.enrichment import Enricher
 from socialpulse.heavy_hitters import HeavyHitterGate, shard_of
 from socialpulse.lake import Lake, landing_problem
-from socialpulse.monitoring import KeyMonitor, MonitorConfig
+from socialpulse.monitoring import KeyMonitor, MonitorConfig, OpenWindowPost
 from socialpulse.settings import Settings, get_settings
 from socialpulse.windows import (
     EVENT_WATERMARK,
@@ -42,6 +45,7 @@ from socialpulse.windows import (
     WindowStats,
     observation_keys,
     window_bounds,
+    window_of,
 )
 from streaming_flows.clock import UTC_MIN, SourceWatermarkClock, StreamTime
 from streaming_flows.kafka_io import ParsedMessage, PostsKafkaSource, dead_letter_message
@@ -227,8 +231,16 @@ def build_flow(
         start, end = window_bounds(window_id, config.window, WINDOW_ALIGN)
         return key, (key, start, end, stats)
 
+    def open_window_post(keyed: tuple[str, Observation]) -> tuple[str, OpenWindowPost]:
+        # Each admitted post also goes straight to its key's monitor, for early alerts.
+        key, observation = keyed
+        window_id = window_of(observation.created_at, config.window, WINDOW_ALIGN)
+        start, end = window_bounds(window_id, config.window, WINDOW_ALIGN)
+        return key, (key, start, end, observation)
+
     closed = op.map("window_bounds", windows.down, with_bounds)
-    alerts = op.stateful("detect", closed, monitor_builder)
+    open_posts = op.map("open_window_posts", admitted, open_window_post)
+    alerts = op.stateful("detect", op.merge("closed_and_open", closed, open_posts), monitor_builder)
     alert_values = op.map("alert_values", alerts, lambda kv: kv[1])
     for index, sink in enumerate(alert_sinks):
         op.output(f"alerts_{index}", alert_values, sink)

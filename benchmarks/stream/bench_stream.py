@@ -665,9 +665,47 @@ def main() -> None:
     parser.add_argument("--bootstrap", default=Settings().kafka_bootstrap)
     parser.add_argument("--timeout", type=float, default=1800.0, help="per stream run, seconds")
     parser.add_argument("--output", type=Path, help="also write the report here")
+    parser.add_argument(
+        "--latency-only",
+        action="store_true",
+        help="run only the alert latency part (no bulk topic, bare consumer or throughput runs)",
+    )
     args = parser.parse_args()
 
     header = machine()
+    history = timedelta(minutes=args.history_minutes)
+    live = timedelta(minutes=args.live_minutes)
+    if args.latency_only:
+        if args.live_minutes <= 0:
+            sys.exit("--latency-only needs --live-minutes above 0")
+        print("alert latency", file=sys.stderr)
+        with tempfile.TemporaryDirectory(prefix="streambench-") as scratch:
+            latency = run_latency(
+                args.bootstrap,
+                args.partitions,
+                Path(scratch) / "live",
+                history,
+                live,
+                args.bursts,
+                args.rate,
+                args.idle_seconds,
+                args.seed,
+            )
+        text = "\n".join(
+            [
+                "# Stream benchmark: alert latency",
+                "",
+                header,
+                f"- parameters: seed {args.seed}, {args.rate:g} posts/min at the daily peak, "
+                f"{args.partitions} partitions, one `socialpulse stream` process of one worker",
+                "",
+                latency_section(latency, history, live),
+            ]
+        )
+        print(text)
+        if args.output:
+            args.output.write_text(text + "\n")
+        return
     topic = f"bench-posts-{uuid.uuid4().hex[:8]}"
     create_topics(args.bootstrap, {topic: args.partitions})
     print(f"producing {args.posts:,} posts to {topic}", file=sys.stderr)
@@ -704,8 +742,6 @@ def main() -> None:
         if args.output:
             args.output.write_text(text)
 
-    history = timedelta(minutes=args.history_minutes)
-    live = timedelta(minutes=args.live_minutes)
     runs: list[ThroughputResult] = []
     latency = None
     with tempfile.TemporaryDirectory(prefix="streambench-") as scratch:

@@ -1,7 +1,13 @@
 from datetime import UTC, datetime, timedelta
 
 from socialpulse.contracts import split_key
-from socialpulse.windows import Observation, WindowStats, observation_keys, window_bounds
+from socialpulse.windows import (
+    Observation,
+    WindowStats,
+    observation_keys,
+    window_bounds,
+    window_of,
+)
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -46,6 +52,13 @@ def test_window_bounds_follow_bytewax_numbering() -> None:
         datetime(2020, 1, 1, 0, 3, tzinfo=UTC),
         datetime(2020, 1, 1, 0, 4, tzinfo=UTC),
     )
+
+
+def test_window_of_is_the_window_whose_bounds_hold_the_instant() -> None:
+    align, minute = datetime(2020, 1, 1, tzinfo=UTC), timedelta(minutes=1)
+    for at in (align, align + timedelta(seconds=59.9), align + 3 * minute, align - minute / 2):
+        start, end = window_bounds(window_of(at, minute, align), minute, align)
+        assert start <= at < end
 
 
 def test_a_post_counts_once_per_distinct_key() -> None:
