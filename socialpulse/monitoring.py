@@ -9,7 +9,8 @@ Heavy hitters only: a hashtag or sound gets a monitor once one of its windows re
 `min_support` posts; below that nothing is kept, so millions of one-off hashtags cost no memory.
 Watch-list keywords are always monitored.
 
-Early alerts. Besides its closed windows, the monitor receives each post of the key's windows
+Early alerts (`early_alerts`, SOCIALPULSE_EARLY_ALERTS; off by default). Besides its closed
+windows, the monitor then receives each post of the key's windows
 still open, and a spike fires as soon as an open window's count reaches the window's bar,
 without waiting for the window to close (a minute plus the allowed lateness). What fires early,
 and what the close does after, must not depend on when the posts and the closed windows arrive,
@@ -86,6 +87,9 @@ class MonitorConfig:
     # `baseline_verdict` scores the normal tail probability: 0.999 is 3.3 standard deviations.
     baseline_threshold: float = 0.999
     cooldown: timedelta = timedelta(minutes=15)
+    # Spikes judged on the posts of open windows too (see the module docstring). Off by default:
+    # sooner alerts, at the price of more of them (docs/streaming.md, "When an alert fires").
+    early_alerts: bool = False
     idle: timedelta = timedelta(hours=6)
     # A window's mean sentiment this far below the key's calm baseline is a sentiment crisis,
     # judged once the baseline has seen enough calm windows and the window enough scored posts,
@@ -108,6 +112,7 @@ class MonitorConfig:
             window=timedelta(seconds=settings.window_seconds),
             min_support=settings.min_support,
             cooldown=timedelta(seconds=settings.alert_cooldown_seconds),
+            early_alerts=settings.early_alerts,
             idle=timedelta(seconds=settings.idle_key_seconds),
         )
 
@@ -178,15 +183,16 @@ class KeyMonitor:
         if self.detector is None:
             if kind != "keyword" and stats.posts < self.config.min_support:
                 return [], DISCARD
-            if kind != "keyword":
+            if kind != "keyword" and self.config.early_alerts:
                 self._birth_bar(key, start)
             self.detector = self.config.detector_factory()
             if kind != "keyword":
                 self._assume_quiet_history(self.detector, start)
         alerts = self._fill_silent_windows(key, start)
         alerts += self._score_and_learn(key, start, end, stats, bar_for_next=True)
-        # Posts of open windows that waited for the detector after their window-before-last.
-        alerts += self._judge_open_windows(key)
+        if self.config.early_alerts:
+            # Posts of open windows that waited for the detector after their window-before-last.
+            alerts += self._judge_open_windows(key)
         return alerts, RETAIN
 
     def _on_open_window_post(
@@ -381,9 +387,9 @@ class KeyMonitor:
     ) -> list[Alert]:
         # The early rule on the final count; and the next window's bar, while the detector is
         # still the one after the window before it.
-        early = self._early_verdict(key, start, stats)
+        early = self._early_verdict(key, start, stats) if self.config.early_alerts else None
         following = start + self.config.window
-        if bar_for_next and following not in self.early_bars:
+        if self.config.early_alerts and bar_for_next and following not in self.early_bars:
             self.early_bars[following] = self._find_bar(key, following, self.detector)
         x = {"value": float(stats.posts), "timestamp": start}
         verdict = self.detector.verdict_one(x)

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     alert_cooldown_seconds: int = Field(
         900, description="Event time after an alert during which the same key stays quiet."
     )
+    early_alerts: bool = Field(
+        False,
+        description="Spike alerts while their window is still open (sooner, but more alerts).",
+    )
     idle_key_seconds: int = Field(
         6 * 3600, description="A key's detector is evicted after this long without posts."
     )

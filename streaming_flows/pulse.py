@@ -6,8 +6,9 @@
             └─► keys ─► heavy-hitter gate ─┬─► event-time tumbling windows ─┬─► detector per key
                                            └─► posts of open windows ───────┘    └─► alerts
 
-The detector per key also sees each post of a window still open, so a spike alerts before its
-window closes (`socialpulse.monitoring`: the same alert ids whatever the timing).
+With `SOCIALPULSE_EARLY_ALERTS`, the detector per key also sees each post of a window still open,
+so a spike alerts before its window closes (`socialpulse.monitoring`: the same alert ids whatever
+the timing).
 
 `build_flow` takes its sources and sinks as arguments, so tests run the same flow with
 `TestingSource`/`TestingSink` and production runs it with Kafka. Run it with
@@ -239,8 +240,10 @@ def build_flow(
         return key, (key, start, end, observation)
 
     closed = op.map("window_bounds", windows.down, with_bounds)
-    open_posts = op.map("open_window_posts", admitted, open_window_post)
-    alerts = op.stateful("detect", op.merge("closed_and_open", closed, open_posts), monitor_builder)
+    if config.monitor.early_alerts:
+        open_posts = op.map("open_window_posts", admitted, open_window_post)
+        closed = op.merge("closed_and_open", closed, open_posts)
+    alerts = op.stateful("detect", closed, monitor_builder)
     alert_values = op.map("alert_values", alerts, lambda kv: kv[1])
     for index, sink in enumerate(alert_sinks):
         op.output(f"alerts_{index}", alert_values, sink)

@@ -24,7 +24,7 @@ from streaming_flows.pulse import FlowConfig, build_flow
 
 MINUTE = timedelta(minutes=1)
 KEY = "hashtag:dance"
-CONFIG = MonitorConfig(window=MINUTE, min_support=3)
+CONFIG = MonitorConfig(window=MINUTE, min_support=3, early_alerts=True)
 
 
 # --- one key's monitor, fed by hand -------------------------------------------------------------
@@ -234,7 +234,7 @@ def _flow_alerts(
 def test_through_the_flow_the_burst_fires_early_once_and_as_the_close_would() -> None:
     messages = [kafka_message(i, v) for i, v in enumerate(_dance_burst_at_minute_80())]
     enricher = Enricher(["acme"], str.lower, keyword_sentiment)
-    monitor = MonitorConfig(window=MINUTE, min_support=3)
+    monitor = CONFIG
     live = FlowConfig(allowed_lateness=timedelta(seconds=10), monitor=monitor)
     # A day of lateness: every window closes at the end of the input, so all is decided at close.
     at_close = FlowConfig(allowed_lateness=timedelta(days=1), monitor=monitor)
@@ -259,8 +259,11 @@ def _generated(hours: float, seed: int) -> tuple[GeneratorConfig, list[KafkaSour
 def test_generated_stream_gives_the_same_ids_for_any_batch_size_and_at_close() -> None:
     generator, messages = _generated(hours=2, seed=2)
     enricher = Enricher(generator.keywords, clean_text, keyword_sentiment)
-    live = FlowConfig(watchlist=generator.keywords)
-    at_close = FlowConfig(watchlist=generator.keywords, allowed_lateness=timedelta(days=1))
+    early = MonitorConfig(early_alerts=True)
+    live = FlowConfig(watchlist=generator.keywords, monitor=early)
+    at_close = FlowConfig(
+        watchlist=generator.keywords, allowed_lateness=timedelta(days=1), monitor=early
+    )
     big = _flow_alerts(messages, live, 1000, enricher)
     small = _flow_alerts(messages, live, 37, enricher)
     closed = _flow_alerts(messages, at_close, 1000, enricher)
