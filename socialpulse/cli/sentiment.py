@@ -99,6 +99,7 @@ def sentiment(
             "give both --input TEXTS.txt and --output OUT.csv (or use `sentiment train`)"
         )
     from socialpulse.sentiment import load_stream_scorer
+    from socialpulse.sentiment.encoder import EncoderScorer
     from socialpulse.sentiment.scorers import MODEL_ENV
 
     writable_output(output, "--output")
@@ -112,8 +113,12 @@ def sentiment(
         ) from error
     lines, undecodable = read_text_lines(input_path)
     report_undecodable(input_path, undecodable)
-    batch = getattr(score, "score_batch", None)
-    results = batch(lines) if batch else [score(line) for line in lines]
+    if isinstance(score, EncoderScorer):  # about a dozen texts/s per core: show progress
+        results = score.score_batch(lines, progress=lambda message: typer.echo(message, err=True))
+    elif batch := getattr(score, "score_batch", None):
+        results = batch(lines)
+    else:
+        results = [score(line) for line in lines]
     pl.DataFrame(
         {
             "text": lines,

@@ -19,6 +19,7 @@ import html
 import json
 import re
 import time
+import uuid
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -139,9 +140,9 @@ class EmbeddingCache:
         if not keys:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
-        number = len(list(self.directory.glob("shard-*.npz")))
         np.savez(
-            self.directory / f"shard-{number:05d}.npz",
+            # Unique names: two runs sharing a cache never overwrite each other's shards.
+            self.directory / f"shard-{uuid.uuid4().hex}.npz",
             # Raw bytes as uint8 rows: numpy's fixed-width bytes type drops trailing zero bytes.
             keys=np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), -1),
             vectors=np.stack([self.vectors[key] for key in keys]),
@@ -233,13 +234,17 @@ class EncoderScorer:
                 stacklevel=2,
             )
 
-    def score_batch(self, texts: Sequence[str]) -> list[tuple[str, float]]:
-        """Score many texts in one call: the engine embeds them together."""
+    def score_batch(
+        self, texts: Sequence[str], progress: Progress | None = None
+    ) -> list[tuple[str, float]]:
+        """Score many texts in one call: the engine embeds them together (`progress` hears
+        counts and rates every 30 s)."""
         results: list[tuple[str, float]] = [("neutral", 0.0)] * len(texts)
         said = [i for i, text in enumerate(texts) if prepare_for_encoder(text)]
         if not said:
             return results
-        probabilities = self.head.probabilities(self.encoder.embed([texts[i] for i in said]))
+        embeddings = self.encoder.embed([texts[i] for i in said], progress=progress)
+        probabilities = self.head.probabilities(embeddings)
         for i, row in zip(said, probabilities, strict=True):
             results[i] = (LABELS[int(row.argmax())], float(row[2] - row[0]))
         return results
