@@ -238,7 +238,8 @@ def main() -> None:
             "",
             f"Throughput of the shipped scorer (embedding + head, TweetEval validation tweets): "
             f"{texts_per_s_batch:,.1f} texts/s in batches of {BATCH_SIZE}, "
-            f"{texts_per_s_single:,.1f} texts/s one text per call.",
+            f"{texts_per_s_single:,.1f} texts/s one text per call (load average "
+            f"{os.getloadavg()[0]:.1f} at the end, on a machine shared with other jobs).",
             "",
         ]
     )
