@@ -18,8 +18,7 @@ Heads (each one's C chosen by 5-fold CV on its own training data, as `sentiment 
   the shipped head, scored on both.
 
 Throughput: texts embedded and scored per second in batches of 128 (as the CLI and the batch
-side call it) and one text per call (the engine then re-expands every weight matrix for a few
-dozen tokens), by the process as started: run it as above for one core.
+side call it) and one text per call, by the process as started: run it as above for one core.
 Embeddings are cached by text (`--cache`), so a rerun embeds only new texts.
 """
 

@@ -7,8 +7,8 @@ is prepared the way TweetEval writes tweets (`prepare_for_encoder`), embedded wi
 logistic regression (`EncoderHead`, 3 x 384 weights + 3 biases, stored as JSON: no pickle).
 
 `EncoderScorer` has the stream's interface, `(label, P(positive) - P(negative))`, and a
-`score_batch` that embeds many texts per engine call (several times faster per text than one by
-one). Embedding is the whole cost; `EmbeddingCache` keeps embeddings by text so that training
+`score_batch` that embeds many texts per engine call (each weight matrix then streams once for
+the whole batch). Embedding is the whole cost; `EmbeddingCache` keeps embeddings by text so that training
 and evaluation runs embed each text once.
 """
 
