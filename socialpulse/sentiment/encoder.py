@@ -8,8 +8,8 @@ logistic regression (`EncoderHead`, 3 x 384 weights + 3 biases, stored as JSON: 
 
 `EncoderScorer` has the stream's interface, `(label, P(positive) - P(negative))`, and a
 `score_batch` that embeds many texts per engine call (each weight matrix then streams once for
-the whole batch). Embedding is the whole cost; `EmbeddingCache` keeps embeddings by text so that training
-and evaluation runs embed each text once.
+the whole batch). Embedding is the whole cost; `EmbeddingCache` keeps embeddings by text so
+that training and evaluation runs embed each text once.
 """
 
 from __future__ import annotations
