@@ -1,18 +1,26 @@
-"""Labelled texts on disk in the TweetEval layout, for training and evaluation.
+"""Labelled texts on disk, for training and evaluation.
 
-A directory holds `<split>_text.txt` and `<split>_labels.txt` pairs (one tweet and one integer
-label per line) and optionally `mapping.txt` (`0<TAB>negative` ...). Without `mapping.txt`,
-labels are TweetEval's: 0 negative, 1 neutral, 2 positive.
+Two layouts. TweetEval's: a directory holds `<split>_text.txt` and `<split>_labels.txt` pairs
+(one tweet and one integer label per line) and optionally `mapping.txt` (`0<TAB>negative` ...).
+Without `mapping.txt`, labels are TweetEval's: 0 negative, 1 neutral, 2 positive. Or one
+tab-separated file (`.tsv`) with a header naming at least a `label` and a `text` column, labels
+coded the same way (the SemEval 2013-2016 collection in shared/datasets is such a file).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from socialpulse.sentiment.encoder import prepare_for_encoder
 from socialpulse.sentiment.fast import LABELS
+
+_NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
@@ -87,3 +95,88 @@ def load_labelled_dir(directory: Path, splits: Sequence[str] = ()) -> LabelledTe
         digest.update(text_file.read_bytes())
         digest.update(label_file.read_bytes())
     return LabelledTexts(texts=texts, labels=labels, files=files, sha256=digest.hexdigest())
+
+
+def load_labelled_tsv(path: Path) -> LabelledTexts:
+    """The `label` and `text` columns of a tab-separated file with a header (no quoting)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        missing = {"label", "text"} - set(rows.fieldnames or [])
+        if missing:
+            raise ValueError(f"{path}: no {sorted(missing)} column in its header {rows.fieldnames}")
+        texts: list[str] = []
+        labels: list[int] = []
+        for number, row in enumerate(rows, 2):
+            code = (row["label"] or "").strip()
+            if code not in {str(i) for i in range(len(LABELS))}:
+                raise ValueError(f"{path}:{number}: label {code!r} is not one of 0, 1, 2")
+            texts.append((row["text"] or "").strip())
+            labels.append(int(code))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return LabelledTexts(texts=texts, labels=labels, files=[path.name], sha256=digest)
+
+
+def load_labelled(path: Path, splits: Sequence[str] = ()) -> LabelledTexts:
+    """A TweetEval-layout directory (its `splits`, or all) or a `.tsv` file."""
+    if path.is_file():
+        if path.suffix != ".tsv":
+            raise ValueError(f"{path}: give a directory of <split>_text.txt pairs or a .tsv file")
+        return load_labelled_tsv(path)
+    return load_labelled_dir(path, splits)
+
+
+def combine(parts: Sequence[tuple[str, LabelledTexts]]) -> LabelledTexts:
+    """Several labelled sets as one, in order; files named `<name>/<file>`, one digest."""
+    digest = hashlib.sha256()
+    for _, part in parts:
+        digest.update(part.sha256.encode())
+    return LabelledTexts(
+        texts=[text for _, part in parts for text in part.texts],
+        labels=[label for _, part in parts for label in part.labels],
+        files=[f"{name}/{file}" for name, part in parts for file in part.files],
+        sha256=digest.hexdigest() if len(parts) > 1 else parts[0][1].sha256,
+    )
+
+
+def overlap_key(text: str) -> str:
+    """What two copies of one tweet share: its letters and digits, lower-cased, after the
+    encoder's preparation, without `@user` and `http`. Quoting, mentions, links and escapes
+    differ between the collections that republish the same tweets.
+
+    >>> overlap_key('"Good chat with @bob about it\\\\u2019s run http://t.co/x"')
+    'goodchatwithaboutitsrun'
+    """
+    prepared = prepare_for_encoder(text).replace("@user", "").replace("http", "")
+    return _NOT_ALPHANUMERIC.sub("", prepared.lower())
+
+
+def without_texts(data: LabelledTexts, held_out: Sequence[str], name: str) -> LabelledTexts:
+    """`data` less every example that is a copy (`overlap_key`) of one of `held_out`: keeps
+    evaluation texts out of training when collections overlap."""
+    keys = {overlap_key(text) for text in held_out}
+    kept = [i for i, text in enumerate(data.texts) if overlap_key(text) not in keys]
+    digest = hashlib.sha256(f"{data.sha256} without {name}".encode())
+    for text in held_out:
+        digest.update(text.encode("utf-8"))
+    return LabelledTexts(
+        texts=[data.texts[i] for i in kept],
+        labels=[data.labels[i] for i in kept],
+        files=[*data.files, f"-{name}"],
+        sha256=digest.hexdigest(),
+    )
+
+
+def sample(data: LabelledTexts, size: int, seed: int = 0) -> LabelledTexts:
+    """The first `size` examples of a seeded random permutation of `data` (all, if fewer)."""
+    if size >= len(data.texts):
+        return data
+    order = list(range(len(data.texts)))
+    random.Random(seed).shuffle(order)
+    chosen = order[:size]
+    digest = hashlib.sha256(f"{data.sha256} sample {size} seed {seed}".encode())
+    return LabelledTexts(
+        texts=[data.texts[i] for i in chosen],
+        labels=[data.labels[i] for i in chosen],
+        files=[f"{file}[sample {size}, seed {seed}]" for file in data.files],
+        sha256=digest.hexdigest(),
+    )

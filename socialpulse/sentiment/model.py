@@ -32,6 +32,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from socialpulse.sentiment.datasets import LabelledTexts
+from socialpulse.sentiment.encoder import HEAD_FILE, EncoderScorer
 from socialpulse.sentiment.evaluation import Progress, macro_recall, out_of_fold_labels
 from socialpulse.sentiment.fast import LABELS
 from socialpulse.sentiment.features import lexicon_features
@@ -266,14 +267,19 @@ def save_model(model: TrainedModel, directory: Path) -> Path:
     return directory
 
 
-def load_model(path: Path | str) -> ModelScorer:
-    """The scorer saved at `path`: an artifact directory or its `model.joblib`."""
+def load_model(path: Path | str) -> ModelScorer | EncoderScorer:
+    """The scorer saved at `path`: an artifact directory or its `model.joblib`, or an encoder
+    head (`sentiment train --kind encoder`: a directory holding head.json, or that file)."""
     path = Path(path)
+    if (path / HEAD_FILE).exists() or (path.name == HEAD_FILE and path.exists()):
+        from socialpulse.sentiment.encoder import load_encoder_scorer
+
+        return load_encoder_scorer(path)
     model_file = path / MODEL_FILE if path.is_dir() else path
     if not model_file.exists():
         raise FileNotFoundError(
-            f"no sentiment model at {model_file}: give the directory that "
-            "`socialpulse sentiment train` wrote (it holds model.joblib and metrics.json)"
+            f"no sentiment model at {model_file}: give the directory that `socialpulse "
+            "sentiment train` wrote (it holds model.joblib and metrics.json, or head.json)"
         )
     metrics_file = model_file.parent / METRICS_FILE
     metrics = json.loads(metrics_file.read_text("utf-8")) if metrics_file.exists() else {}

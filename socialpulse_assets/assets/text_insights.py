@@ -32,6 +32,9 @@ class TextInsightsConfig(Config):
     sentiment_model: str | None = (
         str(get_settings().sentiment_model) if get_settings().sentiment_model else None
     )
+    # Without a model: re-score with the built-in accurate scorer (the multilingual encoder and
+    # its shipped head; about a dozen posts per second and core, so off by default).
+    accurate_sentiment: bool = False
 
 
 PHRASE_SCHEMA = {
@@ -98,14 +101,18 @@ def text_insights(
     flags = [toxicity(text) for text in posts["text"]]
     model_labels: list[str | None] = [None] * posts.height
     model_metadata = {}
-    if config.sentiment_model:
+    if config.sentiment_model or config.accurate_sentiment:
         from socialpulse.sentiment import load_model
+        from socialpulse.sentiment.encoder import load_encoder_scorer
 
-        scored = load_model(config.sentiment_model).score_batch(posts["text"].to_list())
+        model = (
+            load_model(config.sentiment_model) if config.sentiment_model else load_encoder_scorer()
+        )
+        scored = model.score_batch(posts["text"].to_list())
         model_labels = [label for label, _ in scored]
         agree = sum(a == b for a, b in zip(model_labels, posts["sentiment_label"], strict=True))
         model_metadata = {
-            "sentiment_model": config.sentiment_model,
+            "sentiment_model": config.sentiment_model or "accurate (shipped encoder head)",
             "model_agreement_with_stream": round(agree / posts.height, 4),
         }
     post_flags = pl.DataFrame(

@@ -1,5 +1,6 @@
 """Characteristic phrases, word clouds and toxicity flags of a day, from the warehouse's posts."""
 
+import pytest
 from dagster import materialize
 
 from socialpulse.lake import Lake, write_landing_batch
@@ -64,13 +65,18 @@ def test_text_insights_writes_phrases_clouds_and_flags(tmp_path) -> None:
     assert "data:image/png;base64," in metadata["word_clouds_preview"].value
 
 
-def test_a_trained_model_re_scores_the_day_and_reports_agreement(tmp_path) -> None:
+@pytest.mark.parametrize("scorer", ["trained", "accurate"])
+def test_a_trained_model_re_scores_the_day_and_reports_agreement(tmp_path, scorer) -> None:
     from socialpulse.sentiment.datasets import load_labelled_dir
     from socialpulse.sentiment.model import save_model, train_classifier
     from tests.unit.test_sentiment_model import labelled_dir
 
     trained = train_classifier(load_labelled_dir(labelled_dir(tmp_path / "data")), folds=3)
     model_dir = save_model(trained, tmp_path / "model")
+    chosen = {
+        "trained": {"sentiment_model": str(model_dir)},
+        "accurate": {"accurate_sentiment": True},
+    }
     lake = Lake.from_url(str(tmp_path / "lake"))
     records = [
         {**landing_record(i), "id": f"t{i}", "text": text, "sentiment_label": label}
@@ -86,7 +92,7 @@ def test_a_trained_model_re_scores_the_day_and_reports_agreement(tmp_path) -> No
         [lake_ingest.cleansed_tables, text_insights.text_insights],
         resources=resources,
         partition_key=SMALL_DAY.date().isoformat(),
-        run_config={"ops": {"text_insights": {"config": {"sentiment_model": str(model_dir)}}}},
+        run_config={"ops": {"text_insights": {"config": chosen[scorer]}}},
     )
     assert result.success
     metadata = result.asset_materializations_for_node("text_insights")[0].metadata
