@@ -1,5 +1,8 @@
 # One obvious way to run things; the README names these targets.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# pipefail: a test run piped through `sed` still fails the target when pytest fails.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
@@ -26,19 +29,19 @@ demo: install
 # The whole suite: lint, then unit, integration and e2e tests, in two pytest processes side by
 # side: the tests that use the shared local services (broker, S3, Postgres; they start what is not
 # running and stop at the end what they started; some stop and start the broker, so they run one
-# at a time) and all the others. `-O`: each line of the two comes out whole.
+# at a time) and all the others. Each line of their output is prefixed with its process's name.
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/deptry .  # every distribution the shipped code imports is declared in pyproject.toml
 	bash deployment/scripts/ensure-chromium.sh  # Debian's chromium, for the dashboard browser test
 	$(BIN)/python -c "from socialpulse_assets.dbt import prepared_dbt_project as p; p()"  # parsed once, read by both
-	$(MAKE) --no-print-directory -j2 --output-sync=line test-services test-others
+	$(MAKE) --no-print-directory -j2 test-services test-others
 
 test-services: install
-	$(BIN)/python -m pytest -m "services and not known_bug" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "services and not known_bug" $(PYTEST_ARGS) 2>&1 | sed -u 's/^/[services] /'
 
 test-others: install
-	$(BIN)/python -m pytest -m "not services and not known_bug" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not services and not known_bug" $(PYTEST_ARGS) 2>&1 | sed -u 's/^/[others] /'
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
