@@ -184,7 +184,7 @@ def test_the_daily_job_on_duckdb_finds_the_trends_reruns_idempotently_and_fails_
     dbt_models = build_definitions(settings).resolve_assets_def(AssetKey("stg_posts"))
     again = materialize([dbt_models], raise_on_error=False)
     failed = [e.check_name for e in again.get_asset_check_evaluations() if not e.passed]
-    assert failed == ["between_stg_sentiment_summary_mean_score__1__1"]
+    assert failed == ["between_stg_sentiment_summary_mean_score__1___1"]
 
 
 @pytest.mark.integration
