@@ -13,6 +13,7 @@ import csv
 import hashlib
 import random
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,3 +181,15 @@ def sample(data: LabelledTexts, size: int, seed: int = 0) -> LabelledTexts:
         files=[f"{file}[sample {size}, seed {seed}]" for file in data.files],
         sha256=digest.hexdigest(),
     )
+
+
+def require_examples_per_label(labels: Sequence[int], needed: int, folds: int) -> None:
+    """Raise the message `sentiment train` shows when a label has fewer than `needed` examples
+    for `folds`-fold cross-validation (label k is `LABELS[k]`)."""
+    counts = Counter(labels)
+    if min(counts.get(k, 0) for k in range(len(LABELS))) < needed:
+        raise ValueError(
+            f"each label needs at least {needed} examples for --folds={folds}; counts are "
+            f"{ {LABELS[k]: counts.get(k, 0) for k in range(len(LABELS))} }: "
+            "add examples or lower --folds"
+        )

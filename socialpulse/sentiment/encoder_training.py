@@ -22,7 +22,7 @@ import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from socialpulse.sentiment.datasets import LabelledTexts
+from socialpulse.sentiment.datasets import LabelledTexts, require_examples_per_label
 from socialpulse.sentiment.encoder import HEAD_FILE, EncoderHead, Progress
 from socialpulse.sentiment.evaluation import macro_recall
 from socialpulse.sentiment.fast import LABELS
@@ -108,13 +108,7 @@ def train_encoder_head(
     say = progress or (lambda _message: None)
     labels = np.asarray(data.labels)
     counts = Counter(data.labels)
-    needed = folds * INNER_FOLDS if nested else folds
-    if min(counts.get(k, 0) for k in range(len(LABELS))) < needed:
-        raise ValueError(
-            f"each label needs at least {needed} examples for --folds={folds}; counts are "
-            f"{ {LABELS[k]: counts.get(k, 0) for k in range(len(LABELS))} }: "
-            "add examples or lower --folds"
-        )
+    require_examples_per_label(data.labels, folds * INNER_FOLDS if nested else folds, folds)
     started = time.perf_counter()
     nested_recall = None
     if nested:

@@ -31,7 +31,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from socialpulse.sentiment.datasets import LabelledTexts
+from socialpulse.sentiment.datasets import LabelledTexts, require_examples_per_label
 from socialpulse.sentiment.encoder import HEAD_FILE, EncoderScorer
 from socialpulse.sentiment.evaluation import Progress, macro_recall, out_of_fold_labels
 from socialpulse.sentiment.fast import LABELS
@@ -198,16 +198,10 @@ def train_classifier(
     """Tune on `folds`-fold macro recall, refit on all of `data`, and (if `nested`) measure the
     whole procedure by nested cross-validation: the number to quote."""
     say = progress or (lambda _message: None)
-    counts = Counter(data.labels)
-    smallest = min(counts.get(k, 0) for k in range(len(LABELS)))
     # Nested CV splits each outer training part again, so it needs a few more per label.
     needed = max(folds, math.ceil(inner_folds(folds) * folds / (folds - 1))) if nested else folds
-    if smallest < needed:
-        raise ValueError(
-            f"each label needs at least {needed} examples for --folds={folds}; counts are "
-            f"{ {LABELS[k]: counts.get(k, 0) for k in range(len(LABELS))} }: "
-            "add examples or lower --folds"
-        )
+    require_examples_per_label(data.labels, needed, folds)
+    counts = Counter(data.labels)
     started = time.perf_counter()
     nested_recall = None
     if nested:

@@ -126,3 +126,12 @@ def test_cli_scoring_without_files_says_what_to_give() -> None:
     result = CliRunner().invoke(app, ["sentiment"])
     assert result.exit_code != 0
     assert "--input" in result.output
+
+
+def test_training_names_the_label_with_too_few_examples_for_the_folds() -> None:
+    from socialpulse.sentiment.datasets import require_examples_per_label
+
+    # Labels are indices into LABELS (negative, neutral, positive): one negative only.
+    with pytest.raises(ValueError, match=r"at least 5 examples for --folds=5.*'negative': 1"):
+        require_examples_per_label([0] + [1] * 5 + [2] * 5, 5, 5)
+    require_examples_per_label([0, 1, 2] * 5, 5, 5)  # enough of each: no error
