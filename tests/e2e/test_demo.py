@@ -1,5 +1,6 @@
 """`socialpulse demo` end to end through the real broker, on the embedded lake and DuckDB."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,22 @@ from socialpulse.warehouse import Warehouse
 pytestmark = pytest.mark.e2e
 
 
+class _DemoClock(datetime):
+    """The demo generates the two hours before the current hour, and the generator's rates
+    follow the hour of day, so which injected events stand out depended on when the test ran
+    (the new challenge's spike was missed at 06:26 UTC on 2026-11-30). The test pins the hour."""
+
+    @classmethod
+    def now(cls, tz=None):
+        return datetime(2026, 11, 30, 5, 50, tzinfo=UTC).astimezone(tz)
+
+
 def test_demo_lands_loads_dead_letters_and_alerts(
     kafka_bootstrap: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOCIALPULSE_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("SOCIALPULSE_KAFKA_BOOTSTRAP", kafka_bootstrap)
+    monkeypatch.setattr("socialpulse.demo.datetime", _DemoClock)
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(app, ["demo", "--posts", "3000", "--malformed-rate", "0.02"])
