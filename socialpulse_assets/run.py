@@ -29,6 +29,7 @@ from dagster_shared.error import SerializableErrorInfo
 
 from socialpulse.batch.skipped import day_range, out_of_range
 from socialpulse.lake import Lake, landing_files
+from socialpulse.services.processes import pid_alive
 from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
 from socialpulse_assets.automation import DAILY_JOB, DAILY_SELECTION
@@ -77,16 +78,6 @@ def _root_cause(error: SerializableErrorInfo) -> str:
     return next(iter(error.message.strip().splitlines()), error.cls_name or "no message")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
-
-
 def fail_abandoned_runs(instance: DagsterInstance) -> list[tuple[str, str]]:
     """Mark failed the daily runs a dead process of this machine left in progress.
 
@@ -102,7 +93,7 @@ def fail_abandoned_runs(instance: DagsterInstance) -> list[tuple[str, str]]:
     )
     for run in instance.get_runs(filters=running):
         pid = run.tags.get(PROCESS_TAG, "")
-        if run.tags.get(HOST_TAG) != host or not pid.isdigit() or _alive(int(pid)):
+        if run.tags.get(HOST_TAG) != host or not pid.isdigit() or pid_alive(int(pid)):
             continue
         day = run.tags.get("dagster/partition", "?")
         instance.report_run_failed(
