@@ -126,7 +126,8 @@ def keep_partial_parse(target_path: Path) -> None:
         destination.parent.mkdir(parents=True, exist_ok=True)
         # Written beside and renamed, so a concurrent run never reads half a file.
         with tempfile.NamedTemporaryFile(dir=destination.parent, delete=False) as handle:
-            shutil.copyfileobj(source.open("rb"), handle)
+            pass
+        shutil.copyfile(source, handle.name)
         os.replace(handle.name, destination)
     except OSError:
         pass
