@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bytewax.connectors.kafka import KafkaSourceMessage
 
@@ -36,3 +36,15 @@ def kafka_message(offset: int, value: bytes) -> KafkaSourceMessage[bytes | None,
 
 def keyword_sentiment(text: str) -> tuple[str, float]:
     return ("negative", -0.8) if "awful" in text else ("positive", 0.4)
+
+
+def dance_burst_at_minute_80() -> list[bytes]:
+    """Ninety minutes of four or five #dance posts a minute, and forty in minute 80."""
+    values, index = [], 0
+    for minute in range(90):
+        posts = 40 if minute == 80 else 4 + minute % 2
+        for second in range(posts):
+            at = T0 + timedelta(minutes=minute, seconds=second * 60 / posts)
+            values.append(post_bytes(index, at, ["dance"]))
+            index += 1
+    return values

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from bytewax.connectors.kafka import KafkaSourceMessage
 from bytewax.testing import TestingSink, TestingSource, run_main
-from flow_samples import T0, kafka_message, keyword_sentiment, post_bytes
+from flow_samples import T0, dance_burst_at_minute_80, kafka_message, keyword_sentiment
 
 from socialpulse.alerts import Alert, Cooldown, alert_id_for
 from socialpulse.detection import build_detector
@@ -204,17 +204,6 @@ def test_a_cooldown_from_a_snapshot_of_the_earlier_class_resumes() -> None:
 # --- the whole flow -----------------------------------------------------------------------------
 
 
-def _dance_burst_at_minute_80() -> list[bytes]:
-    values, index = [], 0
-    for minute in range(90):
-        posts = 40 if minute == 80 else 4 + minute % 2
-        for second in range(posts):
-            at = T0 + timedelta(minutes=minute, seconds=second * 60 / posts)
-            values.append(post_bytes(index, at, ["dance"]))
-            index += 1
-    return values
-
-
 def _flow_alerts(
     messages: list[KafkaSourceMessage], config: FlowConfig, batch_size: int, enricher: Enricher
 ) -> list[Alert]:
@@ -232,7 +221,7 @@ def _flow_alerts(
 
 
 def test_through_the_flow_the_burst_fires_early_once_and_as_the_close_would() -> None:
-    messages = [kafka_message(i, v) for i, v in enumerate(_dance_burst_at_minute_80())]
+    messages = [kafka_message(i, v) for i, v in enumerate(dance_burst_at_minute_80())]
     enricher = Enricher(["acme"], str.lower, keyword_sentiment)
     monitor = CONFIG
     live = FlowConfig(allowed_lateness=timedelta(seconds=10), monitor=monitor)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from bytewax.testing import TestingSink, TestingSource, run_main
-from flow_samples import T0, kafka_message, keyword_sentiment, post_bytes
+from flow_samples import T0, dance_burst_at_minute_80, kafka_message, keyword_sentiment, post_bytes
 
 from socialpulse.enrichment import Enricher
 from socialpulse.monitoring import MonitorConfig
@@ -63,20 +63,8 @@ def test_lake_batches_are_per_kafka_partition_and_bounded_in_size(config: FlowCo
     assert [r["kafka_offset"] for _, batch in lake for r in batch] == list(range(120))
 
 
-def _dance_burst_at_minute_80() -> list[bytes]:
-    """Ninety minutes of four or five #dance posts a minute, and forty in minute 80."""
-    values, index = [], 0
-    for minute in range(90):
-        posts = 40 if minute == 80 else 4 + minute % 2
-        for second in range(posts):
-            at = T0 + timedelta(minutes=minute, seconds=second * 60 / posts)
-            values.append(post_bytes(index, at, ["dance"]))
-            index += 1
-    return values
-
-
 def test_a_burst_after_a_steady_baseline_raises_one_spike_alert(config: FlowConfig) -> None:
-    values = _dance_burst_at_minute_80()
+    values = dance_burst_at_minute_80()
     _, _, alerts = _run(values, config)
     spikes = [a for a in alerts if a.key == "dance"]
     assert len(spikes) == 1
@@ -105,7 +93,7 @@ def test_a_sentiment_crisis_on_a_watched_keyword_is_alerted(config: FlowConfig) 
 
 
 def test_batch_baselines_set_the_expectation_when_present(config: FlowConfig) -> None:
-    values = _dance_burst_at_minute_80()
+    values = dance_burst_at_minute_80()
     # History says this hour of the week is busy for #dance: 40 posts a minute is normal.
     busy = replace(config.monitor, baselines=lambda key, start: (30.0, 8.0))
     _, _, alerts = _run(values, replace(config, monitor=busy))
