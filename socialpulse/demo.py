@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
@@ -48,6 +48,19 @@ def _local_broker(settings: Settings) -> bool:
     return settings.kafka_bootstrap == f"{local.HOST}:{settings.kafka_port}"
 
 
+def generation_start(now: datetime, config: GeneratorConfig) -> datetime:
+    """The latest whole hour from which `config`'s posts all fall before `now`.
+
+    The generator's rate follows the hour of day, so 3,000 posts span two hours at the evening
+    peak and more than three in the morning lull: a fixed "two hours ago" start stamped posts in
+    the future, and the batch's quality gate (no post after now) rightly stopped the daily job.
+    """
+    start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    while start + replace(config, start=start).expected_duration > now:
+        start -= timedelta(hours=1)
+    return start
+
+
 def run_demo(
     settings: Settings,
     posts: int = 3000,
@@ -73,9 +86,9 @@ def run_demo(
             count=posts,
             seed=seed,
             malformed_rate=malformed_rate,
-            start=datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2),
             keywords=settings.watchlist_terms,
         )
+        config = replace(config, start=generation_start(datetime.now(UTC), config))
         say(f"producing {posts} synthetic posts to {settings.posts_topic}")
         with PostProducer(settings) as producer:
             for message in generate_messages(config):
