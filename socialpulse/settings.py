@@ -124,6 +124,11 @@ class Settings(BaseSettings):
         ge=1,
         description="Attempts per alert and receiver before the delivery is kept as failed.",
     )
+    webhook_retry_seconds: str = Field(
+        "5,300,1800,7200,18000,36000,50400,72000,86400",
+        description="Comma-separated seconds before the 2nd, 3rd, ... webhook attempt (the last "
+        "repeats); the Standard Webhooks example schedule by default.",
+    )
     recovery_dir: Path | None = Field(
         None, description="Bytewax recovery database directory. Default: <state_dir>/recovery."
     )
@@ -181,6 +186,24 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_case_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("webhook_retry_seconds")
+    @classmethod
+    def _positive_delays(cls, value: str) -> str:
+        try:
+            delays = [float(part) for part in value.split(",") if part.strip()]
+        except ValueError:
+            delays = []
+        if not delays or any(not 0 < delay < float("inf") for delay in delays):
+            raise ValueError(
+                "must be a comma-separated list of positive seconds, like 5,300,1800; "
+                f"got {value!r}"
+            )
+        return value
+
+    @property
+    def webhook_retry_delays(self) -> tuple[float, ...]:
+        return tuple(float(part) for part in self.webhook_retry_seconds.split(",") if part.strip())
 
     @property
     def resolved_lake_url(self) -> str:

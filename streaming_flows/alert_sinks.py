@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,6 +19,7 @@ from confluent_kafka import KafkaError, Producer
 from socialpulse import contracts
 from socialpulse.alerts import (
     ALERT_ARROW_SCHEMA,
+    RETRY_DELAYS,
     Alert,
     Outbox,
     OutboxWorker,
@@ -189,11 +190,13 @@ class WebhookOutboxSink(DynamicSink[Alert]):
         targets: list[WebhookTarget],
         timeout: float = 30.0,
         max_attempts: int = 10,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
     ) -> None:
         self._outbox_dir = outbox_dir
         self._targets = targets
         self._timeout = timeout
         self._max_attempts = max_attempts
+        self._retry_delays = tuple(retry_delays)
 
     def build(self, step_id: str, worker_index: int, worker_count: int) -> _OutboxPartition:
         outbox = Outbox(
@@ -201,6 +204,7 @@ class WebhookOutboxSink(DynamicSink[Alert]):
             self._targets,
             timeout=self._timeout,
             max_attempts=self._max_attempts,
+            retry_delays=self._retry_delays,
         )
         worker = OutboxWorker(outbox)
         worker.start()
@@ -220,6 +224,7 @@ def production_alert_sinks(settings: Settings) -> list[DynamicSink[Alert]]:
                 targets,
                 timeout=settings.webhook_timeout_seconds,
                 max_attempts=settings.webhook_max_attempts,
+                retry_delays=settings.webhook_retry_delays,
             )
         )
     return sinks

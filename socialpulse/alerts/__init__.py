@@ -8,6 +8,7 @@ answers or the attempts run out. Requests are signed per the Standard Webhooks s
 from socialpulse.alerts.cooldown import Cooldown
 from socialpulse.alerts.model import ALERT_ARROW_SCHEMA, Alert, alert_id_for
 from socialpulse.alerts.outbox import (
+    RETRY_DELAYS,
     DrainReport,
     FailedDelivery,
     Outbox,
@@ -19,6 +20,7 @@ from socialpulse.alerts.webhook import WebhookTarget, decode_secret, parse_webho
 
 __all__ = [
     "ALERT_ARROW_SCHEMA",
+    "RETRY_DELAYS",
     "Alert",
     "Cooldown",
     "DrainReport",

@@ -42,3 +42,16 @@ def test_storage_options_only_for_s3_lakes() -> None:
         "key": "key",
         "secret": "secret",
     }
+
+
+def test_webhook_retry_schedule_is_read_and_checked(monkeypatch) -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    assert Settings().webhook_retry_delays[:3] == (5.0, 300.0, 1800.0)
+    monkeypatch.setenv("SOCIALPULSE_WEBHOOK_RETRY_SECONDS", "1, 2.5")
+    assert Settings().webhook_retry_delays == (1.0, 2.5)
+    for bad in ("", "5,-1", "five", "5,inf"):
+        monkeypatch.setenv("SOCIALPULSE_WEBHOOK_RETRY_SECONDS", bad)
+        with pytest.raises(ValidationError, match="comma-separated list of positive seconds"):
+            Settings()
