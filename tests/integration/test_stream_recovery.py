@@ -1,8 +1,9 @@
 """`socialpulse stream` against the real broker: killed and restarted, and run as two processes.
 
-What the user sees must not change: every valid post lands exactly once in the lake, every bad
-message is in the dead-letter topic with its reason, and a two-process cluster lands the same
-posts as one process.
+What the user sees must not change: every valid post lands exactly once in the lake and the
+warehouse, every bad message is in the dead-letter topic with its reason, every alert reaches a
+failing webhook receiver once it recovers, and a two-process cluster lands the same posts as one
+process.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import polars as pl
@@ -26,6 +29,7 @@ from socialpulse.kafka_producer import PostProducer
 from socialpulse.lake import Lake, landing_files
 from socialpulse.services.processes import wait_until
 from socialpulse.settings import Settings
+from socialpulse.warehouse import Warehouse
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -94,50 +98,159 @@ def _stop(process: subprocess.Popen) -> None:
         raise AssertionError("the stream did not stop on SIGTERM within 30 s") from None
 
 
-def test_killed_stream_resumes_without_loss_or_duplicates(
+class _Receiver:
+    """A webhook receiver that is down, then answers 500, then answers after 10 s, then 204.
+
+    It records every request it answers, with the answer, keyed by `webhook-id`.
+    """
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.mode = "down"
+        self.answers: list[tuple[str, int, str]] = []  # (webhook-id, status, mode)
+        self._server: ThreadingHTTPServer | None = None
+
+    def switch(self, mode: str) -> None:
+        if self._server is None and mode != "down":
+            receiver = self
+
+            class Handler(BaseHTTPRequestHandler):
+                def do_POST(self) -> None:
+                    self.rfile.read(int(self.headers["Content-Length"]))
+                    mode = receiver.mode
+                    if mode == "slow":
+                        time.sleep(10)
+                    status = 500 if mode == "failing" else 204
+                    self.send_response(status)
+                    self.end_headers()
+                    receiver.answers.append((self.headers["webhook-id"], status, mode))
+
+                def log_message(self, *args: object) -> None:
+                    pass
+
+            self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+            threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.mode = mode
+
+    def acknowledged(self) -> list[str]:
+        return [alert_id for alert_id, status, _ in list(self.answers) if status < 300]
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+def _lake_alert_ids(lake_dir: Path) -> set[str]:
+    lake = Lake.from_url(str(lake_dir))
+    files = lake.list_files("alerts")
+    return set(lake.read(files)["alert_id"]) if files else set()
+
+
+def test_killed_twice_while_50k_posts_flow_and_the_receiver_fails_nothing_is_lost_or_doubled(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
-    topics, messages = _topics_with_posts(kafka_bootstrap, 2, GeneratorConfig(4000, seed=21))
+    """SIGKILL twice mid-stream, the webhook receiver down, failing and slow: counted end to end.
+
+    Every accepted post lands once, loads into the warehouse once through `socialpulse batch`;
+    every malformed one is dead-lettered with its reason; every alert in the lake reaches the
+    receiver once (acknowledged), after the receiver recovers, while the stream kept going.
+    """
+    # 50,000 posts over about 10 hours of one day's event time, on two partitions.
+    config = GeneratorConfig(50_000, seed=21, posts_per_minute=120)
+    topics, messages = _topics_with_posts(kafka_bootstrap, 2, config)
     valid_ids = {m.post.id for m in messages if not m.malformed}
-    env = _stream_env(kafka_bootstrap, tmp_path, topics, LAKE_BATCH_SIZE="150")
+    receiver = _Receiver()
+    env = _stream_env(
+        kafka_bootstrap,
+        tmp_path,
+        topics,
+        LAKE_BATCH_SIZE="2000",
+        WEBHOOK_URLS=f"http://127.0.0.1:{receiver.port}/hook",
+        WEBHOOK_TIMEOUT_SECONDS="12",  # the slow receiver answers within it
+        WEBHOOK_RETRY_SECONDS="1",  # then every 12 to 14.4 s (never sooner than the timeout)
+    )
     log = tmp_path / "stream.log"
     lake_dir = tmp_path / "lake"
 
-    first = _start_stream(env, log)
-    try:
-        assert wait_until(lambda: len(landing_files(Lake.from_url(str(lake_dir)))) >= 3, 60), (
-            log.read_text()
-        )
-    finally:
-        first.send_signal(signal.SIGKILL)
-        first.wait()
-    partial = _landed(lake_dir)
-    # Killed part-way: some batches landed, not all.
-    assert 0 < partial["id"].n_unique() < len(valid_ids)
+    def landed_count() -> int:
+        return _landed(lake_dir)["id"].n_unique()
 
-    second = _start_stream(env, log)
     try:
-        assert wait_until(lambda: _landed(lake_dir)["id"].n_unique() == len(valid_ids), 90), (
-            log.read_text()[-3000:]
-        )
-        time.sleep(3)  # anything still in flight would show up as a duplicate
+        # Two kills while posts flow and the receiver is down: alerts wait in the outbox.
+        for at_least in (8_000, 25_000):
+            stream = _start_stream(env, log)
+            try:
+                assert wait_until(lambda n=at_least: landed_count() >= n, 90, 0.1), log.read_text()[
+                    -3000:
+                ]
+            finally:
+                stream.send_signal(signal.SIGKILL)
+                stream.wait()
+            assert landed_count() < len(valid_ids), "killed too late to test anything"
+        killed_with_alerts = _lake_alert_ids(lake_dir)
+
+        # The third run: the receiver fails with 500 until half the rest has landed, then takes
+        # 10 s per answer; the stream must land everything meanwhile (it does not wait on it).
+        receiver.switch("failing")
+        stream = _start_stream(env, log)
+        try:
+            halfway = (landed_count() + len(valid_ids)) // 2
+            assert wait_until(lambda: landed_count() >= halfway, 90, 0.1), log.read_text()[-3000:]
+            receiver.switch("slow")
+            assert wait_until(lambda: landed_count() == len(valid_ids), 90), log.read_text()[-3000:]
+            assert receiver.mode == "slow", "the stream waited on the receiver"
+            # A retry of what failed comes 12 to 14.4 s later: let it meet the slow receiver.
+            assert wait_until(lambda: any(m == "slow" for _, _, m in receiver.answers), 40)
+            in_lake = _lake_alert_ids(lake_dir)
+            assert len(in_lake) >= 3, "too few alerts to test their delivery"
+            receiver.switch("ok")
+            assert wait_until(lambda: set(receiver.acknowledged()) >= in_lake, 90), (
+                sorted(in_lake - set(receiver.acknowledged())),
+                log.read_text()[-3000:],
+            )
+            time.sleep(3)  # a re-sent delivery would show up as a second acknowledgement
+        finally:
+            _stop(stream)
     finally:
-        _stop(second)
+        receiver.close()
+
     landed = _landed(lake_dir)
     assert set(landed["id"]) == valid_ids
     assert landed.height == len(valid_ids), "a replayed batch was added instead of rewritten"
+
+    acknowledged = receiver.acknowledged()
+    assert sorted(acknowledged) == sorted(_lake_alert_ids(lake_dir)), "not exactly once"
+    modes = {mode for _, _, mode in receiver.answers}
+    assert {"failing", "slow"} <= modes, modes  # the receiver's faults were met, not skipped
+    assert killed_with_alerts, "no alert was raised before the kills: the outbox went untested"
 
     consumer = Consumer({"bootstrap.servers": kafka_bootstrap, "group.id": f"check-{topics[1]}"})
     consumer.assign([TopicPartition(topics[1], p, 0) for p in range(2)])
     dead: list = []
     deadline = time.monotonic() + 30
-    expected_dead = sum(m.malformed for m in messages)
-    while len(dead) < expected_dead and time.monotonic() < deadline:
+    expected_dead = {m.value for m in messages if m.malformed}
+    while {m.value() for m in dead} != expected_dead and time.monotonic() < deadline:
         dead.extend(m for m in consumer.consume(500, 1.0) if m.error() is None)
     consumer.close()
     # At least once: a kill may re-send a dead letter, never lose one.
-    assert {m.value() for m in dead} == {m.value for m in messages if m.malformed}
+    assert {m.value() for m in dead} == expected_dead
     assert all(dict(m.headers())["socialpulse.reason"] for m in dead)
+
+    # The batch side, as a user runs it: every accepted post in the warehouse exactly once.
+    days = sorted({m.post.created_at.date().isoformat() for m in messages if not m.malformed})
+    batch = subprocess.run(
+        [sys.executable, "-m", "socialpulse.cli.main", "batch", *(f"--day={d}" for d in days)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert batch.returncode == 0, batch.stdout[-3000:] + batch.stderr[-3000:]
+    with Warehouse(f"duckdb:///{tmp_path / 'warehouse.duckdb'}") as warehouse:
+        rows = warehouse.query("SELECT id FROM posts").rows()
+    assert len(rows) == len(valid_ids)
+    assert {row[0] for row in rows} == valid_ids
 
 
 def _free_port() -> int:
