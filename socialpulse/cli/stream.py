@@ -80,7 +80,7 @@ def stream(
         redact(settings.resolved_lake_url),
         options.recovery_dir or "off",
     )
-    flow = production_flow(settings)
+    flow = production_flow(settings, process_id=options.process_id, addresses=options.addresses)
     run_until_stopped(lambda: run_flow(flow, options), drain=options.recovery_dir is not None)
 
 
@@ -203,6 +203,7 @@ def _interrupt_when_stuck(finished: threading.Event, deadline: float) -> None:
             "replays from the last committed snapshot)",
             EXIT_GRACE_SECONDS,
         )
+        _log_counts()
         os._exit(0)
 
 
