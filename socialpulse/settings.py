@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     alerts_topic: str = Field(
         "socialpulse.alerts", description="Topic the stream writes alerts to."
     )
+    cluster_time_topic: str = Field(
+        "socialpulse.cluster-time",
+        description="Topic the processes of a multi-process stream share their event time on "
+        "(created with one partition when missing).",
+    )
     topic_partitions: int = Field(
         4, description="Partitions for topics that `services up` creates."
     )

@@ -3,7 +3,8 @@
 The posts source parses each message where it is read, so that it knows the message's event
 time: posts stamped too far in the future are rejected there (`future_timestamp`), and an
 `EventTimeAligner` shared by the source partitions of one process holds back a partition that
-runs more than `max_lead` of event time ahead of the slowest active one.
+runs more than `max_lead` of event time ahead of the slowest active one, in this process or, in a
+cluster, in any process (`streaming_flows.cluster_time`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaExcepti
 
 from socialpulse.adapters import DEFAULT_LIMITS, ParseLimits, ParseResult, parse_message
 from streaming_flows.clock import StreamTime
+from streaming_flows.cluster_time import CLUSTER_LEAD, ClusterTime, PeerTime
 from streaming_flows.shutdown import DrainingPartition
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,10 @@ class EventTimeAligner:
     ended do not count, nor one that has read only messages without posts; one that has read
     nothing yet holds the others until it has read something or is idle. Thread-safe: the
     workers of a process share one aligner.
+
+    In a cluster (`cluster` set) every other process counts as one more partition, with the
+    bound it last published (`streaming_flows.cluster_time`) and `cluster_lead` instead of
+    `max_lead`; one not heard from yet holds.
     """
 
     max_lead: timedelta
@@ -104,13 +110,17 @@ class EventTimeAligner:
     wall_clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # Told when every partition is idle, and when one is active again (see `report`).
     stream_time: StreamTime | None = None
+    cluster: ClusterTime | None = None
+    cluster_lead: timedelta = CLUSTER_LEAD
     _parts: dict[str, _PartitionTime] = field(default_factory=dict, init=False)
     _latest: datetime | None = field(default=None, init=False)
+    _joined: bool = field(default=False, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def join(self, part: str) -> None:
         with self._lock:
             self._parts[part] = _PartitionTime()
+            self._joined = True
 
     def leave(self, part: str) -> None:
         with self._lock:
@@ -127,34 +137,74 @@ class EventTimeAligner:
             all_idle = all(t.idle for t in self._parts.values())
             latest = self._latest
         if self.stream_time is not None:
-            if all_idle:
+            peers = self._peers()
+            if all_idle and all(peer is not None and peer.idle for peer in peers):
                 self.stream_time.source_idle(latest)
             else:
                 self.stream_time.source_active()
 
+    def _peers(self) -> list[PeerTime | None]:
+        return self.cluster.peers() if self.cluster is not None else []
+
+    def _others(self, part: str | None) -> list[tuple[datetime | None, timedelta]]:
+        """(bound, lead) of the active partitions but `part`, and of the other processes.
+
+        Another process may be `cluster_lead` behind: what it publishes is seconds old
+        (`streaming_flows.cluster_time`), and on a backlog seconds are hours of event time, so a
+        lead of `max_lead` would have the processes wait on each other's reports.
+        """
+        with self._lock:
+            bounds = [(t.bound, self.max_lead) for p, t in self._parts.items() if p != part]
+            idle = [t.idle for p, t in self._parts.items() if p != part]
+        others = [bound for bound, is_idle in zip(bounds, idle, strict=True) if not is_idle]
+        for peer in self._peers():
+            if peer is None:  # not heard from yet: it holds, like a partition not read yet
+                others.append((None, self.cluster_lead))
+            elif not peer.idle:
+                others.append((peer.bound, self.cluster_lead))
+        return others
+
     def limit_for(self, part: str) -> datetime | None:
         """The latest event time `part` may emit now; None means no limit."""
-        with self._lock:
-            others = [t for p, t in self._parts.items() if p != part and not t.idle]
+        others = self._others(part)
         if not others:
             return None
-        bounds = [t.bound for t in others]
-        if any(bound is None for bound in bounds):
+        if any(bound is None for bound, _ in others):
             return datetime.min.replace(tzinfo=UTC)
-        return min(bounds) + self.max_lead
+        return min(bound + lead for bound, lead in others if bound is not None)
 
     def watermark(self) -> datetime | None:
         """The slowest active partition's bound: event time this process has reached.
 
         Every post a partition emits from now on is stamped at or after it (up to the disorder
-        inside one partition). None while an active partition has not read a post yet, or while
-        every partition is idle.
+        inside one partition). In a cluster it is the slowest of every process. None while an
+        active partition has not read a post yet, or while every partition here is idle.
         """
         with self._lock:
-            bounds = [t.bound for t in self._parts.values() if not t.idle]
-        if not bounds or any(bound is None for bound in bounds):
+            if all(t.idle for t in self._parts.values()):
+                return None
+        bounds = [bound for bound, _ in self._others(None)]
+        if any(bound is None for bound in bounds):
             return None
-        return min(bounds)
+        return min(b for b in bounds if b is not None)
+
+    def local_time(self) -> PeerTime:
+        """What this process tells the other processes of its cluster.
+
+        Before it has partitions it holds them, until the cluster has had time to hand it some
+        (`ClusterTime.startup_over`); without any, or once they have all ended, it is idle.
+        """
+        with self._lock:
+            parts, joined = list(self._parts.values()), self._joined
+        if not parts:  # all ended (a bounded run), or none given (yet)
+            started = joined or (self.cluster is not None and self.cluster.startup_over())
+            return PeerTime(None, started)
+        active = [t.bound for t in parts if not t.idle]
+        if not active:
+            return PeerTime(None, True)
+        if any(bound is None for bound in active):
+            return PeerTime(None, False)
+        return PeerTime(min(b for b in active if b is not None), False)
 
     def future_limit(self, partition_latest: datetime | None) -> datetime:
         """Posts stamped after this are rejected as `future_timestamp`.
@@ -307,7 +357,8 @@ class PostsKafkaSource(KafkaSource):
 
     It emits `ParsedMessage`s (and consumer errors as they come). The partitions this process
     reads share one `EventTimeAligner` (see there): none runs more than `max_lead` of event time
-    ahead of the slowest, and posts stamped more than `max_future` ahead are rejected.
+    ahead of the slowest, and posts stamped more than `max_future` ahead are rejected. With
+    `cluster` the slowest is that of every process of the cluster.
 
     A resumed offset the partition no longer holds (beyond its end: the topic was recreated or the
     broker lost it; before its start: retention deleted it) is logged as a WARNING and the
@@ -326,6 +377,7 @@ class PostsKafkaSource(KafkaSource):
         max_future: timedelta = timedelta(seconds=60),
         limits: ParseLimits = DEFAULT_LIMITS,
         stream_time: StreamTime | None = None,
+        cluster: ClusterTime | None = None,
     ) -> None:
         config = dict(kafka_config)
         brokers = config.pop("bootstrap.servers").split(",")
@@ -342,10 +394,18 @@ class PostsKafkaSource(KafkaSource):
         self._stop_offsets = dict(stop_offsets) if stop_offsets is not None else None
         self._start_offsets = dict(start_offsets or {})
         self._aligner = EventTimeAligner(
-            max_lead=max_lead, max_future=max_future, stream_time=stream_time
+            max_lead=max_lead, max_future=max_future, stream_time=stream_time, cluster=cluster
         )
+        self._cluster = cluster
         self._limits = limits
         self._kafka_config = dict(kafka_config)
+
+    def list_parts(self) -> list[str]:
+        # Every worker of every process lists its partitions before any is built: from here on
+        # this process tells the others of its cluster where it stands (even with none).
+        if self._cluster is not None:
+            self._cluster.start(self._aligner.local_time)
+        return super().list_parts()
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any):
         index_text, topic = for_part.split("-", 1)

@@ -49,6 +49,7 @@ from socialpulse.windows import (
     window_of,
 )
 from streaming_flows.clock import UTC_MIN, SourceWatermarkClock, StreamTime
+from streaming_flows.cluster_time import cluster_time_for
 from streaming_flows.kafka_io import ParsedMessage, PostsKafkaSource, dead_letter_message
 from streaming_flows.lake_sink import LakeBatchSink
 
@@ -277,10 +278,14 @@ def production_flow(
     settings: Settings | None = None,
     start_offsets: dict[int, int] | None = None,
     stop_offsets: dict[int, int] | None = None,
+    process_id: int | None = None,
+    addresses: tuple[str, ...] = (),
 ) -> Dataflow:
     """The flow wired to Kafka, the configured lake and the configured alert sinks.
 
-    With offsets it reads only that range of each partition and then ends (demo, tests).
+    With offsets it reads only that range of each partition and then ends (demo, tests). As
+    process `process_id` of a cluster at `addresses`, its event time is the cluster's
+    (`streaming_flows.cluster_time`).
     """
     settings = settings or get_settings()
     config = FlowConfig.from_settings(settings)
@@ -303,6 +308,13 @@ def production_flow(
             max_future=timedelta(seconds=settings.max_future_seconds),
             limits=config.parse_limits,
             stream_time=stream_time,
+            cluster=cluster_time_for(
+                kafka_config,
+                settings.cluster_time_topic,
+                settings.posts_topic,
+                process_id,
+                addresses,
+            ),
         ),
         dead_letter_sink=KafkaSink(
             brokers,

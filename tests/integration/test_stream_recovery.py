@@ -9,6 +9,7 @@ process.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import threading
 import time
 import uuid
 from dataclasses import replace
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -261,28 +263,66 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_two_processes_land_the_same_posts_as_one(kafka_bootstrap: str, tmp_path: Path) -> None:
-    topics, messages = _topics_with_posts(kafka_bootstrap, 4, GeneratorConfig(3000, seed=8))
+def _alert_windows(lake_dir: Path, before: datetime) -> set[tuple[str, datetime]]:
+    """(alert id, window start) of the alerts on windows that start before `before`."""
+    lake = Lake.from_url(str(lake_dir))
+    files = lake.list_files("alerts")
+    if not files:
+        return set()
+    alerts = lake.read(files).filter(pl.col("window_start") < before)
+    return set(zip(alerts["alert_id"], alerts["window_start"], strict=True))
+
+
+def _late_observations(log: Path) -> int:
+    """From the line each process logs when it stops (see `socialpulse.cli.stream`)."""
+    counts = re.findall(r"(\d+) late observations", log.read_text())
+    assert counts, log.read_text()[-3000:]
+    return int(counts[-1])
+
+
+def test_two_processes_catching_up_give_the_posts_and_alerts_of_one(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """A backlog on 4 partitions read by a cluster of two processes, then by one process.
+
+    Each process reads its partitions as fast as it can; without a shared event time the one
+    ahead closed windows the other's posts still belonged to (late observations, other alerts).
+    """
+    config = GeneratorConfig(16_000, seed=5)
+    topics, messages = _topics_with_posts(kafka_bootstrap, 4, config)
     valid_ids = {m.post.id for m in messages if not m.malformed}
+    # Windows ending well before the last post: their alerts do not depend on when the run stops.
+    settled = max(m.post.created_at for m in messages if not m.malformed) - timedelta(minutes=5)
     addresses = f"127.0.0.1:{_free_port()};127.0.0.1:{_free_port()}"
     outcomes = {}
     for name, runs in {
         "one": [("-w", "1", "--no-recovery")],
         "two": [("-i", str(i), "-a", addresses, "--no-recovery") for i in (0, 1)],
     }.items():
-        env = _stream_env(kafka_bootstrap, tmp_path / name, topics)
+        env = _stream_env(kafka_bootstrap, tmp_path / name, topics, WATCHLIST="acme,zestcola")
         lake_dir = tmp_path / name / "lake"
-        processes = [_start_stream(env, tmp_path / f"{name}.log", *args) for args in runs]
+        logs = [tmp_path / f"{name}-{i}.log" for i in range(len(runs))]
+        processes = [_start_stream(env, log, *args) for log, args in zip(logs, runs, strict=True)]
         try:
             done = wait_until(
-                lambda lake_dir=lake_dir: _landed(lake_dir)["id"].n_unique() == len(valid_ids), 90
+                lambda lake_dir=lake_dir: _landed(lake_dir)["id"].n_unique() == len(valid_ids), 120
             )
-            assert done, (tmp_path / f"{name}.log").read_text()[-3000:]
+            assert done, "\n".join(log.read_text()[-3000:] for log in logs)
             time.sleep(2)
         finally:
             for process in processes:
                 _stop(process)
         landed = _landed(lake_dir)
-        outcomes[name] = (sorted(landed["id"]), landed.height)
-    assert outcomes["two"] == outcomes["one"]
-    assert outcomes["one"][1] == len(valid_ids)
+        outcomes[name] = (
+            sorted(landed["id"]),
+            landed.height,
+            _alert_windows(lake_dir, settled),
+            sum(_late_observations(log) for log in logs),
+        )
+    ids, height, alerts, late = outcomes["one"]
+    assert height == len(valid_ids)
+    assert alerts, "the generated stream should raise alerts"
+    assert late == 0
+    assert outcomes["two"][3] == 0, "posts counted late in the two-process cluster"
+    assert outcomes["two"][:2] == (ids, height)
+    assert outcomes["two"][2] == alerts

@@ -6,6 +6,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from bytewax.connectors.kafka import KafkaSourceMessage
 from flow_samples import T0, post_bytes
 
@@ -212,3 +213,110 @@ def test_the_stream_time_hears_when_every_partition_is_idle_and_when_one_reads_a
     inner._batches = _ListPartition(0, [_minutes(0, 10), _minutes(10, 12)])._batches[1:]
     assert _times(part.next_batch()) == _minutes(10, 12)
     assert not stream_time.idle
+
+
+class _Exchange:
+    """Stands in for `ClusterTime`: the other processes' reports, as the test sets them."""
+
+    def __init__(self, peers: list[Any] | None = None, started: bool = False) -> None:
+        self.reports = peers if peers is not None else [None]
+        self.started = started
+
+    def peers(self) -> list[Any]:
+        return list(self.reports)
+
+    def startup_over(self) -> bool:
+        return self.started
+
+
+def test_another_process_holds_until_heard_from_then_bounds_the_lead_and_the_watermark() -> None:
+    from streaming_flows.cluster_time import PeerTime
+
+    exchange = _Exchange()
+    aligner = _aligner(cluster=exchange, cluster_lead=timedelta(minutes=30))
+    part = _AlignedPartition(_ListPartition(0, [_minutes(20, 120)]), "here", aligner)
+    assert part.next_batch() == []  # the other process has not said where it stands
+    exchange.reports = [PeerTime(T0 + timedelta(minutes=10), idle=False)]
+    batch = part.next_batch()
+    assert _times(batch) == _minutes(20, 41)  # up to its bound + the cluster's lead
+    # Stamped with the cluster's slowest: the other process may still emit minute 10.
+    assert {item.watermark for item in batch} == {T0 + timedelta(minutes=10)}
+    assert aligner.local_time() == PeerTime(T0 + timedelta(minutes=41), idle=False)
+    exchange.reports = [PeerTime(None, idle=True)]  # caught up: it holds nobody
+    assert _times(part.next_batch()) == _minutes(41, 120)
+
+
+def test_a_process_without_partitions_holds_the_cluster_until_startup_is_over() -> None:
+    from streaming_flows.cluster_time import PeerTime
+
+    exchange = _Exchange([PeerTime(T0, idle=False)])
+    aligner = _aligner(cluster=exchange)
+    assert aligner.local_time() == PeerTime(None, idle=False)  # not given partitions yet
+    exchange.started = True
+    assert aligner.local_time() == PeerTime(None, idle=True)
+    # A bounded run whose partitions have all ended holds nobody either, without the grace.
+    ended = _aligner(cluster=_Exchange([PeerTime(T0, idle=False)]))
+    part = _AlignedPartition(_ListPartition(0, [_minutes(0, 2)]), "only", ended)
+    assert ended.local_time() == PeerTime(None, idle=False)
+    with pytest.raises(StopIteration):
+        while True:
+            part.next_batch()
+    assert ended.local_time() == PeerTime(None, idle=True)
+
+
+def test_two_processes_exchanging_reports_never_stamp_past_a_post_still_to_come() -> None:
+    from streaming_flows.cluster_time import lowest
+
+    # Two processes of two partitions each, an hour apart as on a backlog, that learn of each
+    # other only through (instant) reports of their lowest recent bound.
+    exchanges = [_Exchange(), _Exchange()]
+    aligners = [_aligner(cluster=e, cluster_lead=timedelta(minutes=20)) for e in exchanges]
+    history: list[list[Any]] = [[], []]
+
+    def exchange() -> None:
+        for me, other in ((0, 1), (1, 0)):
+            history[me].append(aligners[me].local_time())
+            exchanges[other].reports = [lowest(history[me][-3:])]
+
+    batches = {0: _minutes(60, 180), 1: _minutes(0, 120), 2: _minutes(120, 180), 3: _minutes(0, 60)}
+    parts = {
+        (n, n % 2): _AlignedPartition(_ListPartition(n, [batches[n]]), f"p{n}", aligners[n % 2])
+        for n in batches
+    }
+    stamped: list[tuple[datetime | None, datetime]] = []
+    by_process: list[int] = []
+    live = dict(parts)
+    while live:
+        exchange()
+        for name, part in list(live.items()):
+            try:
+                batch = [
+                    (item.watermark, post.created_at)
+                    for item in part.next_batch()
+                    for post in item.result.posts
+                ]
+            except StopIteration:
+                del live[name]
+                continue
+            stamped.extend(batch)
+            by_process.extend(name[1] for _ in batch)
+    assert len(stamped) == sum(len(b) for b in batches.values())
+    for index, (watermark, _) in enumerate(stamped):
+        if watermark is not None:
+            assert all(at >= watermark for _, at in stamped[index:]), index
+    # Process 0 (minutes 60 and 120 on) waited: its first post came once process 1 had
+    # emitted past minute 40 (60 less the lead), not while process 1 was still at minute 0.
+    first_ahead = by_process.index(0)
+    assert max(at for _, at in stamped[:first_ahead]) >= T0 + timedelta(minutes=40)
+
+
+def test_the_published_bound_is_the_lowest_of_the_recent_reports() -> None:
+    from streaming_flows.cluster_time import PeerTime, lowest
+
+    at = [T0 + timedelta(minutes=m) for m in range(3)]
+    assert lowest([PeerTime(at[0], False), PeerTime(at[2], False)]) == PeerTime(at[0], False)
+    assert lowest([PeerTime(at[0], False), PeerTime(None, True)]) == PeerTime(None, True)
+    assert lowest([PeerTime(None, True), PeerTime(at[1], False)]) == PeerTime(at[1], False)
+    assert lowest([PeerTime(None, False), PeerTime(at[1], False)]) == PeerTime(None, False)
+    cluster, process, report = PeerTime.from_json(PeerTime(at[1], False).to_json("c", 1))
+    assert (cluster, process, report) == ("c", 1, PeerTime(at[1], False))
