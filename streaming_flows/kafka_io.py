@@ -28,9 +28,6 @@ from streaming_flows.shutdown import DrainingPartition
 
 log = logging.getLogger(__name__)
 
-# How often a held-back partition looks again whether it may go on.
-PAUSED_POLL = timedelta(milliseconds=10)
-
 
 class _BoundedPartition(StatefulSourcePartition[Any, Any]):
     """Stops a Kafka partition once it has emitted the message at `last_offset`."""
@@ -323,7 +320,9 @@ class _AlignedPartition(StatefulSourcePartition[Any, Any]):
 
     def next_awake(self) -> datetime | None:
         if self._paused:
-            return datetime.now(UTC) + PAUSED_POLL
+            # At once: another partition may have moved on meanwhile. Bytewax waits 1 ms after
+            # a call that emitted nothing, which is the back-off while a slower one catches up.
+            return None
         return self._inner.next_awake()
 
     def snapshot(self) -> Any:
