@@ -93,7 +93,9 @@ class Settings(BaseSettings):
         "event time go to the dead-letter topic (future_timestamp).",
     )
     lake_batch_size: int = Field(5000, description="Posts per landed Parquet batch, at most.")
-    lake_flush_seconds: int = Field(10, description="Seconds before a partial batch is landed.")
+    lake_flush_seconds: int = Field(
+        10, description="Seconds after its first post that a partial batch is landed."
+    )
     max_posts_per_message: int = Field(
         1000, gt=0, description="Posts one message may hold; more: a `too_many_posts` dead letter."
     )

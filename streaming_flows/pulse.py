@@ -51,7 +51,7 @@ from socialpulse.windows import (
 from streaming_flows.clock import UTC_MIN, SourceWatermarkClock, StreamTime
 from streaming_flows.cluster_time import cluster_time_for
 from streaming_flows.kafka_io import ParsedMessage, PostsKafkaSource, dead_letter_message
-from streaming_flows.lake_sink import LakeBatchSink
+from streaming_flows.lake_sink import LakeBatchSink, lake_batches
 
 # Windows are numbered from this instant; changing it invalidates recovery snapshots.
 WINDOW_ALIGN = datetime(2020, 1, 1, tzinfo=UTC)
@@ -177,8 +177,8 @@ def build_flow(
     by_partition = op.key_on(
         "by_kafka_partition", records, lambda r: f"{r['kafka_topic']}:{r['kafka_partition']}"
     )
-    batches = op.collect(
-        "lake_batches", by_partition, timeout=config.lake_flush, max_size=config.lake_batch_size
+    batches = lake_batches(
+        "lake_batches", by_partition, flush_after=config.lake_flush, max_size=config.lake_batch_size
     )
     op.output("lake", batches, lake_sink)
 
