@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from socialpulse.contracts import KEYWORD_KIND, key_prefix
-from socialpulse.windows import Observation
+from socialpulse.windows import NO_WATERMARK, Observation
 
 Keyed = tuple[str, Observation]
 
@@ -48,6 +48,7 @@ class HeavyHitterGate:
     admitted: dict[str, int] = field(default_factory=dict)
     # admitted key -> first window id it is admitted for
     admitted_from: dict[str, int] = field(default_factory=dict)
+    # The window of the highest watermark seen (of the post's own time where it has none).
     latest_window: int = -(2**62)
 
     def _window_id(self, at: datetime) -> int:
@@ -55,8 +56,14 @@ class HeavyHitterGate:
 
     def offer(self, key: str, observation: Observation) -> list[Keyed]:
         window_id = self._window_id(observation.created_at)
-        if window_id > self.latest_window:
-            self.latest_window = window_id
+        # Held posts are forgotten by the source's watermark, not by the newest post seen: in a
+        # cluster one process may run hours ahead of another, whose posts are not late for that.
+        reference = observation.watermark
+        if reference is None or reference == NO_WATERMARK:
+            reference = observation.created_at
+        reference_window = self._window_id(reference)
+        if reference_window > self.latest_window:
+            self.latest_window = reference_window
             self._forget_old()
         if key.startswith(key_prefix(KEYWORD_KIND)):
             return [(key, observation)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from socialpulse.contracts import post_keys
@@ -12,6 +12,9 @@ from socialpulse.contracts import post_keys
 SAMPLE_SIZE = 5
 # Record field the stream's Kafka source stamps its event-time watermark in (not a lake column).
 EVENT_WATERMARK = "event_watermark"
+# The watermark of a post read while the source did not know its event time yet (Bytewax's
+# UTC_MIN, the same value).
+NO_WATERMARK = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

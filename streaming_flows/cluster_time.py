@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 CLUSTER_LEAD = timedelta(hours=2)
 # Posts a process emitted this long ago have gone through its workers: its published bound is the
 # lowest it had over this span.
-IN_FLIGHT = 5.0
+IN_FLIGHT = 1.0
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,22 @@ def test_a_window_below_support_stays_out_even_when_a_later_window_admits_the_ke
     # The same posts, the one of window 0 arriving after window 1 admitted the key.
     assert _released(_gate(), [("hashtag:x", o) for o in [*offers[1:], offers[0]]]) == in_order
     assert in_order == {"p0", "p1", "p2"}
+
+
+def test_posts_hours_behind_the_newest_are_held_while_the_watermark_is_behind_them() -> None:
+    # A cluster: one process reads minute 120 while the other is still at minute 0. The newest
+    # post must not make the gate forget the slow process's windows; the watermark (the slowest
+    # process) decides what no post can reach in time any more.
+    def stamped(post: str, minute: float, watermark_minute: float) -> Observation:
+        return replace(_obs(post, minute), watermark=T0 + timedelta(minutes=watermark_minute))
+
+    gate = _gate()
+    gate.offer("hashtag:x", stamped("slow-a", 0.1, 0))
+    gate.offer("hashtag:other", stamped("fast", 120.1, 0))  # the process ahead
+    gate.offer("hashtag:x", stamped("slow-b", 0.2, 0))
+    released = gate.offer("hashtag:x", stamped("slow-c", 0.3, 0))
+    assert [o.post_id for _, o in released] == ["slow-a", "slow-b", "slow-c"]
+    # Once the watermark has passed, the held posts of old windows are forgotten.
+    gate.offer("hashtag:y", stamped("y", 0.5, 0))
+    gate.offer("hashtag:other", stamped("fast-2", 121.1, 30))
+    assert "hashtag:y" not in gate.pending
