@@ -323,3 +323,22 @@ def test_the_published_bound_is_the_lowest_of_the_recent_reports() -> None:
     assert lowest([PeerTime(None, False), PeerTime(at[1], False)]) == PeerTime(None, False)
     cluster, process, report = PeerTime.from_json(PeerTime(at[1], False).to_json("c", 1))
     assert (cluster, process, report) == ("c", 1, PeerTime(at[1], False))
+
+
+def test_a_caught_up_partition_polls_less_and_less_often_up_to_64_ms() -> None:
+    from datetime import UTC
+    from itertools import pairwise
+
+    inner = _ListPartition(0, [], tail=True)
+    part = _AlignedPartition(inner, "quiet", _aligner())
+    waits = []
+    for _ in range(10):
+        part.next_batch()
+        waits.append((part.next_awake() - datetime.now(UTC)).total_seconds())
+    assert waits[0] <= 0.002
+    assert all(later >= earlier - 0.001 for earlier, later in pairwise(waits))
+    assert 0.05 <= max(waits) <= 0.065
+    # A post arrives: it is polled again at once, and the back-off starts over.
+    inner._batches = _ListPartition(0, [_minutes(0, 2)])._batches
+    assert _times(part.next_batch()) == _minutes(0, 2)
+    assert part.next_awake() is None
