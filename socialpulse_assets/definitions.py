@@ -7,7 +7,9 @@ is what `dagster dev` and the daemon load. `socialpulse batch` and the demo laun
 
 from __future__ import annotations
 
-from dagster import AssetSpec, Definitions, load_assets_from_modules
+from datetime import timedelta
+
+from dagster import AssetSpec, Definitions, FreshnessPolicy, load_assets_from_modules
 
 from socialpulse.settings import Settings, get_settings
 from socialpulse_assets.assets import (
@@ -35,9 +37,21 @@ OWNERS_BY_GROUP = {
     "reports": ["team:analytics-engineering"],
 }
 
+# BI users read the marts and the report in the morning: the daily job (01:00 UTC, yesterday's
+# partition) must have refreshed them by 04:00 UTC, or the UI shows them as late. Freshness is
+# evaluated where the instance enables it (`freshness: enabled: true`, as the instance this
+# project creates and deployment/dagster.yaml do).
+DAILY_FRESHNESS = FreshnessPolicy.cron(
+    deadline_cron="0 4 * * *", lower_bound_delta=timedelta(hours=4)
+)
+FRESH_DAILY_GROUPS = frozenset({"marts", "reports"})
 
-def _with_owners(spec: AssetSpec) -> AssetSpec:
-    return spec.replace_attributes(owners=OWNERS_BY_GROUP[spec.group_name or "default"])
+
+def _with_owners_and_freshness(spec: AssetSpec) -> AssetSpec:
+    spec = spec.replace_attributes(owners=OWNERS_BY_GROUP[spec.group_name or "default"])
+    if spec.group_name in FRESH_DAILY_GROUPS:
+        spec = spec.replace_attributes(freshness_policy=DAILY_FRESHNESS)
+    return spec
 
 
 def build_definitions(settings: Settings) -> Definitions:
@@ -52,7 +66,7 @@ def build_definitions(settings: Settings) -> Definitions:
         schedules=[daily_schedule],
         sensors=[new_landing_files],
         resources=RESOURCES_BY_ENV[settings.env](settings),
-    ).map_asset_specs(func=_with_owners)
+    ).map_asset_specs(func=_with_owners_and_freshness)
 
 
 defs = build_definitions(get_settings())

@@ -37,8 +37,12 @@ from socialpulse_assets.partitions import daily
 
 # Progress goes through `say`; Dagster's own step-by-step log stays in the instance (the UI).
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-# The instance this project creates sends nothing anywhere.
-INSTANCE_YAML = "# Written by SocialPulse (socialpulse_assets.run).\ntelemetry:\n  enabled: false\n"
+# The instance this project creates sends nothing anywhere, and shows late marts and reports.
+INSTANCE_YAML = (
+    "# Written by SocialPulse (socialpulse_assets.run).\n"
+    "telemetry:\n  enabled: false\n"
+    "freshness:\n  enabled: true\n"
+)
 
 
 # Which process on which machine runs a daily run launched here: what tells a run whose process

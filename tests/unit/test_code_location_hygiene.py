@@ -99,7 +99,10 @@ def test_the_instance_the_project_creates_has_telemetry_off(tmp_path, monkeypatc
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     home = dagster_home(Settings(state_dir=tmp_path))
     assert home == (tmp_path / "dagster").resolve()
-    assert yaml.safe_load((home / "dagster.yaml").read_text()) == {"telemetry": {"enabled": False}}
+    assert yaml.safe_load((home / "dagster.yaml").read_text()) == {
+        "telemetry": {"enabled": False},
+        "freshness": {"enabled": True},
+    }
     # An instance someone configured is theirs: left as it is.
     mine = tmp_path / "mine"
     mine.mkdir()

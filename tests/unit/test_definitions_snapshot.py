@@ -127,3 +127,15 @@ def test_every_asset_has_the_owners_of_its_group() -> None:
     assert owners["mart_alerts"] == ["team:analytics-engineering"]
     for key in graph.get_all_asset_keys():
         assert graph.get(key).owners == OWNERS_BY_GROUP[graph.get(key).group_name]
+
+
+def test_the_marts_and_the_report_are_due_every_morning() -> None:
+    from socialpulse_assets.definitions import DAILY_FRESHNESS
+
+    graph = defs.resolve_asset_graph()
+    policies = {
+        key.to_user_string(): graph.get(key).freshness_policy for key in graph.get_all_asset_keys()
+    }
+    assert policies["mart_alerts"] == DAILY_FRESHNESS
+    assert policies["daily_report"] == DAILY_FRESHNESS
+    assert policies["posts"] is None  # the lake tables follow the landing sensor, not a clock
