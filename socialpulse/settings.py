@@ -15,6 +15,11 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def _seconds_list(value: str) -> tuple[float, ...]:
+    """'5, 300,1800' -> (5.0, 300.0, 1800.0); ValueError on a part that is not a number."""
+    return tuple(float(part) for part in value.split(",") if part.strip())
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SOCIALPULSE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -198,9 +203,9 @@ class Settings(BaseSettings):
     @classmethod
     def _positive_delays(cls, value: str) -> str:
         try:
-            delays = [float(part) for part in value.split(",") if part.strip()]
+            delays = _seconds_list(value)
         except ValueError:
-            delays = []
+            delays = ()
         if not delays or any(not 0 < delay < float("inf") for delay in delays):
             raise ValueError(
                 "must be a comma-separated list of positive seconds, like 5,300,1800; "
@@ -210,7 +215,7 @@ class Settings(BaseSettings):
 
     @property
     def webhook_retry_delays(self) -> tuple[float, ...]:
-        return tuple(float(part) for part in self.webhook_retry_seconds.split(",") if part.strip())
+        return _seconds_list(self.webhook_retry_seconds)
 
     @property
     def resolved_lake_url(self) -> str:

@@ -155,9 +155,9 @@ class EventTimeAligner:
         lead of `max_lead` would have the processes wait on each other's reports.
         """
         with self._lock:
-            bounds = [(t.bound, self.max_lead) for p, t in self._parts.items() if p != part]
-            idle = [t.idle for p, t in self._parts.items() if p != part]
-        others = [bound for bound, is_idle in zip(bounds, idle, strict=True) if not is_idle]
+            others = [
+                (t.bound, self.max_lead) for p, t in self._parts.items() if p != part and not t.idle
+            ]
         for peer in self._peers():
             if peer is None:  # not heard from yet: it holds, like a partition not read yet
                 others.append((None, self.cluster_lead))
@@ -335,8 +335,9 @@ class _AlignedPartition(StatefulSourcePartition[Any, Any]):
             # (Bytewax's back-off plus the consumer's 1 ms wait), which kept 7% of a core busy
             # with 4 idle partitions. A new post waits at most 64 ms more.
             delay = IDLE_POLL_FIRST * 2 ** min(self._empty_reads - 1, IDLE_POLL_DOUBLINGS)
+            backed_off = datetime.now(UTC) + delay
             inner = self._inner.next_awake()
-            return max(inner, datetime.now(UTC) + delay) if inner else datetime.now(UTC) + delay
+            return backed_off if inner is None else max(inner, backed_off)
         return self._inner.next_awake()
 
     def snapshot(self) -> Any:

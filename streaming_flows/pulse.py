@@ -42,13 +42,14 @@ from socialpulse.monitoring import KeyMonitor, MonitorConfig, OpenWindowPost
 from socialpulse.settings import Settings, get_settings
 from socialpulse.windows import (
     EVENT_WATERMARK,
+    NO_WATERMARK,
     Observation,
     WindowStats,
     observation_keys,
     window_bounds,
     window_of,
 )
-from streaming_flows.clock import UTC_MIN, SourceWatermarkClock, StreamTime
+from streaming_flows.clock import SourceWatermarkClock, StreamTime
 from streaming_flows.cluster_time import cluster_time_for
 from streaming_flows.kafka_io import ParsedMessage, PostsKafkaSource, dead_letter_message
 from streaming_flows.lake_sink import LakeBatchSink, lake_batches
@@ -107,8 +108,8 @@ def parse_kafka_message(
     stamp: dict[str, Any] = {}
     if isinstance(item, ParsedMessage):
         message, result = item.message, item.result
-        # The source's event-time watermark (UTC_MIN while unknown) drives the windows' clock.
-        stamp = {EVENT_WATERMARK: item.watermark or UTC_MIN}
+        # The source's event-time watermark (NO_WATERMARK while unknown) drives the windows' clock.
+        stamp = {EVENT_WATERMARK: item.watermark or NO_WATERMARK}
     else:
         message, result = item, parse_message(item.value or b"", limits=limits)
     if result.reason is not None:
