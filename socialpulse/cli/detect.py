@@ -100,12 +100,10 @@ def score_rows(
 ) -> list[float]:
     """Score, then learn, each row; counts with a rate on stderr every PROGRESS_ROWS rows."""
     scores: list[float] = []
-    score_one, learn_one = detector.score_one, detector.learn_one
     total, began = len(values), time.perf_counter()
-    for value, at in zip(values, times, strict=True):
-        x = {"value": value, "timestamp": at}
-        scores.append(score_one(x))
-        learn_one(x)
+    for start in range(0, total, PROGRESS_ROWS):
+        end = start + PROGRESS_ROWS
+        scores += detector.score_learn_many(values[start:end], times[start:end])
         if len(scores) % PROGRESS_ROWS == 0:
             rate = len(scores) / max(time.perf_counter() - began, 1e-9)
             print(

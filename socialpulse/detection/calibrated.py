@@ -23,10 +23,11 @@ not `score_one` was called for the same value first.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from river import base
+from river import base, stats
 
 from socialpulse.detection.online import RobustScale
 from socialpulse.detection.volume_detector import Verdict, VolumeDetector
@@ -55,6 +56,10 @@ class TailCalibration:
     (0.493, 0.0)
     """
 
+    # Bins per block of the two-level count: a tail sums at most one block's bins and the blocks
+    # above it, two C-level sums over short lists instead of a Python loop per value.
+    BLOCK = 16
+
     def __init__(
         self,
         floor: float = 0.05,
@@ -66,9 +71,27 @@ class TailCalibration:
         self.per_decade = per_decade
         self.prior_weight = prior_weight
         self.bins = decades * per_decade + 2
-        # A Fenwick tree over the bins: counts below a bin in O(log bins), per value.
-        self.tree = [0] * (self.bins + 1)
+        self.counts = [0] * self.bins
+        self.blocks = [0] * (self.bins // self.BLOCK + 1)
         self.seen = 0
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Snapshots taken before the two-level count hold a Fenwick tree: rebuild the counts."""
+        tree = state.pop("tree", None)
+        self.__dict__.update(state)
+        if tree is not None:
+
+            def below(index: int) -> int:  # the tree's count of bins < index
+                total = 0
+                while index > 0:
+                    total += tree[index]
+                    index -= index & -index
+                return total
+
+            self.counts = [below(i + 1) - below(i) for i in range(self.bins)]
+            self.blocks = [0] * (self.bins // self.BLOCK + 1)
+            for index, count in enumerate(self.counts):
+                self.blocks[index // self.BLOCK] += count
 
     def bin(self, surprise: float) -> int:
         if surprise <= self.floor:
@@ -82,23 +105,19 @@ class TailCalibration:
 
     def tail_in(self, index: int, surprise: float) -> float:
         """`tail(surprise)`, given `surprise`'s bin (`bin(surprise)`, computed once per value)."""
-        below, tree = 0, self.tree
-        while index > 0:
-            below += tree[index]
-            index -= index & -index
-        prior = math.erfc(surprise * GAUSSIAN_MAD / SQRT2)
+        block = index // self.BLOCK
+        end = (block + 1) * self.BLOCK
+        above = sum(self.counts[index:end]) + sum(self.blocks[block + 1 :])
         weight = self.prior_weight
-        return (self.seen - below + weight * prior) / (self.seen + weight)
+        return (above + weight * math.erfc(surprise * GAUSSIAN_MAD / SQRT2)) / (self.seen + weight)
 
     def update(self, surprise: float) -> None:
         self.add(self.bin(surprise))
 
     def add(self, index: int) -> None:
         """`update` of a surprise in bin `index`."""
-        index, tree, size = index + 1, self.tree, self.bins
-        while index <= size:
-            tree[index] += 1
-            index += index & -index
+        self.counts[index] += 1
+        self.blocks[index // self.BLOCK] += 1
         self.seen += 1
 
 
@@ -287,6 +306,276 @@ class SurpriseDetector(base.AnomalyDetector):
             self._holding -= 1
         elif self._score >= self.alarm:
             self._holding = self.rest
+
+    def score_learn_many(
+        self, values: Sequence[float], timestamps: Sequence[datetime | None]
+    ) -> list[float]:
+        """`score_one`, then `learn_one`, of each value in order: the same scores, in one loop.
+
+        What `socialpulse detect` runs over a whole series. The per-value methods spend most of
+        their time calling the detector's parts; this loop keeps their state in local variables
+        and writes it back at the end, so `score_one`/`learn_one` go on from where it stopped.
+        Detectors with `VolumeDetector`'s opt-in parts (a daily-peak bar, slots of the week, a
+        refractory period) take the per-value path.
+
+        >>> from datetime import datetime, timedelta
+        >>> start = datetime(2026, 1, 5)
+        >>> values = [50.0 + (row * 7919 % 11) + (400.0 if row == 1500 else 0.0)
+        ...           for row in range(2000)]
+        >>> times = [start + timedelta(minutes=5 * row) for row in range(2000)]
+        >>> one_by_one, scores = SurpriseDetector(warmup=100), []
+        >>> for value, at in zip(values, times):
+        ...     scores.append(one_by_one.score_one({"value": value, "timestamp": at}))
+        ...     one_by_one.learn_one({"value": value, "timestamp": at})
+        >>> SurpriseDetector(warmup=100).score_learn_many(values, times) == scores
+        True
+        """
+        core = self._core
+        calibrations = (self._calibration, self._shift_calibration, self._noise_calibration)
+        if (
+            core.peaks is not None
+            or core.week is not None
+            or core.gate.rows
+            or len({(c.floor, c.per_decade, c.bins, c.BLOCK) for c in calibrations}) > 1
+        ):
+            scores = []
+            for value, at in zip(values, timestamps, strict=True):
+                x = {self.value_key: value, self.time_key: at}
+                scores.append(self.score_one(x))
+                self.learn_one(x)
+            return scores
+        log10, erfc = math.log10, math.erfc
+        # The series' unit (SurpriseDetector) and the holding of the rest period.
+        unit, by_unit = self._unit, self.transform == "identity"
+        holding, alarm, rest = self._holding, self.alarm, self.rest
+        # The core (VolumeDetector): transform, level, season, smoothed residuals, spreads.
+        forward, inverse, count_noise = core._forward, core._inverse, core._count_noise
+        clamp = core.transform != "identity"
+        level, recent, seen, run = core.level, core.recent, core.seen, core.run
+        level_alpha, clip, shift_after = core.level_alpha, core.clip, core.shift_after
+        core_warmup, poisson, core_drops = core.warmup, core.poisson, core.drops
+        season = core.season
+        if season is not None:
+            season_means, season_visits = season.means, season.visits
+            season_slots, season_alpha = season.slots_per_day, season.alpha
+        scales, factors, smoothed = core.scales, core._noise_factors, core.smoothed
+        n_scales = len(scales)
+        spreads = core.spreads
+        spread_values = [spread.value for spread in spreads]
+        spread_seen = [spread.seen for spread in spreads]
+        spread_params = [(spread.alpha, spread.clip, spread.floor) for spread in spreads]
+        means = [0.0] * n_scales
+        residual_spread = core.residual_spread
+        rs_value, rs_seen = residual_spread.value, residual_spread.seen
+        rs_alpha, rs_clip, rs_floor = (
+            residual_spread.alpha,
+            residual_spread.clip,
+            residual_spread.floor,
+        )
+        core_surprise = core._surprise
+        # The level-shift and noise surprises.
+        drops = self.drops
+        shift_scale, noise_scale = self.shift_scale, self.noise_scale
+        shift_mean, noise_mean = self._shift_mean, self._noise_mean
+        shift_spread = self._shift_spread
+        sh_value, sh_seen = shift_spread.value, shift_spread.seen
+        sh_alpha, sh_clip, sh_floor = shift_spread.alpha, shift_spread.clip, shift_spread.floor
+        surprises = 1 + (1 if shift_scale else 0) + (1 if noise_scale else 0)
+        # The three calibrations (same bins): counts, blocks, how many seen, prior weight.
+        first = calibrations[0]
+        floor, per_decade, bins, block_size = first.floor, first.per_decade, first.bins, first.BLOCK
+        top = bins - 1
+        value_counts, shift_counts, noise_counts = (c.counts for c in calibrations)
+        value_blocks, shift_blocks, noise_blocks = (c.blocks for c in calibrations)
+        value_seen, shift_seen, noise_seen = (c.seen for c in calibrations)
+        value_weight, shift_weight, noise_weight = (c.prior_weight for c in calibrations)
+        score = self._score
+        shift = noise = shift_surprise = noise_surprise = 0.0
+        scores: list[float] = []
+        append = scores.append
+        for raw, at in zip(values, timestamps, strict=True):
+            value = float(raw)
+            if unit == 0.0 and by_unit:
+                unit = abs(value)
+            if unit:
+                value = value / unit
+            # The core's surprise (VolumeDetector._assess).
+            if clamp:
+                value = value if value > 0.0 else 0.0
+            y = forward(value)
+            if level is None:
+                residual = seasonal = 0.0
+            else:
+                seasonal = 0.0
+                if season is not None and at is not None:
+                    slot = (at.hour * 60 + at.minute) * season_slots // 1440
+                    seasonal = season_means[slot]
+                centre = level + seasonal
+                residual = y - centre
+                counting = poisson * count_noise(inverse(centre)) if poisson else 0.0
+                surprise = 0.0
+                started = seen > 1
+                for index in range(n_scales):
+                    if started:
+                        previous = smoothed[index].get()
+                        mean = previous + scales[index] * (residual - previous)
+                    else:
+                        mean = residual
+                    means[index] = mean
+                    noise_floor = counting * factors[index]
+                    spread = spread_values[index]
+                    spread_floor = spread_params[index][2]
+                    spread = spread if spread > spread_floor else spread_floor
+                    ratio = mean / (spread if spread > noise_floor else noise_floor)
+                    if ratio * residual > 0.0:
+                        ratio = -ratio if ratio < 0.0 and core_drops else ratio
+                        surprise = ratio if ratio > surprise else surprise
+                core_surprise = surprise
+            # The level-shift and noise surprises of the residual, and the calibrated score.
+            if shift_scale:
+                shift = shift_mean + shift_scale * (residual - shift_mean)
+                size = shift
+                if size < 0.0:
+                    size = -size if drops else 0.0
+                shift_surprise = size / (sh_value if sh_value > sh_floor else sh_floor)
+            if noise_scale:
+                size = -residual if residual < 0.0 and drops else residual
+                size = size if size > 0.0 else 0.0
+                noise = noise_mean + noise_scale * (size - noise_mean)
+                noise_surprise = noise / (rs_value if rs_value > rs_floor else rs_floor)
+            # Each surprise's calibration bin, then (after the warm-up) its tail; the smallest
+            # tail, times the number of surprises, gives the score (TailCalibration.tail_in).
+            value_bin = shift_bin = noise_bin = 0
+            if core_surprise > floor:
+                value_bin = int(log10(core_surprise / floor) * per_decade) + 1
+                value_bin = value_bin if value_bin < bins else top
+            if shift_surprise > floor and shift_scale:
+                shift_bin = int(log10(shift_surprise / floor) * per_decade) + 1
+                shift_bin = shift_bin if shift_bin < bins else top
+            if noise_surprise > floor and noise_scale:
+                noise_bin = int(log10(noise_surprise / floor) * per_decade) + 1
+                noise_bin = noise_bin if noise_bin < bins else top
+            if seen < core_warmup:
+                score = 0.0
+            else:
+                block = value_bin // block_size
+                above = sum(value_counts[value_bin : (block + 1) * block_size]) + sum(
+                    value_blocks[block + 1 :]
+                )
+                tail = (above + value_weight * erfc(core_surprise * GAUSSIAN_MAD / SQRT2)) / (
+                    value_seen + value_weight
+                )
+                if shift_scale:
+                    block = shift_bin // block_size
+                    above = sum(shift_counts[shift_bin : (block + 1) * block_size]) + sum(
+                        shift_blocks[block + 1 :]
+                    )
+                    other = (above + shift_weight * erfc(shift_surprise * GAUSSIAN_MAD / SQRT2)) / (
+                        shift_seen + shift_weight
+                    )
+                    tail = other if other < tail else tail
+                if noise_scale:
+                    block = noise_bin // block_size
+                    above = sum(noise_counts[noise_bin : (block + 1) * block_size]) + sum(
+                        noise_blocks[block + 1 :]
+                    )
+                    other = (above + noise_weight * erfc(noise_surprise * GAUSSIAN_MAD / SQRT2)) / (
+                        noise_seen + noise_weight
+                    )
+                    tail = other if other < tail else tail
+                tail *= surprises
+                score = 1.0 - tail if tail < 1.0 else 0.0
+            append(0.0 if holding > 0 else score)
+            # Learn (SurpriseDetector.learn_one, then VolumeDetector.learn_one).
+            if shift_scale:
+                sh_seen += 1
+                size = -shift if shift < 0.0 else shift
+                if sh_seen > 1:
+                    limit = sh_clip * (sh_value if sh_value > sh_floor else sh_floor)
+                    size = limit if size > limit else size
+                rate = 1.0 / sh_seen
+                sh_value += (sh_alpha if sh_alpha > rate else rate) * (size - sh_value)
+                shift_mean = shift
+            if noise_scale:
+                noise_mean = noise
+            seen += 1
+            if level is None:
+                level = recent = y
+            else:
+                for index in range(n_scales):
+                    smoothed[index].update(residual)
+                    alpha_, clip_, floor_ = spread_params[index]
+                    spread_seen[index] += 1
+                    size = means[index]
+                    size = -size if size < 0.0 else size
+                    spread = spread_values[index]
+                    if spread_seen[index] > 1:
+                        limit = clip_ * (spread if spread > floor_ else floor_)
+                        size = limit if size > limit else size
+                    rate = 1.0 / spread_seen[index]
+                    spread_values[index] = spread + (alpha_ if alpha_ > rate else rate) * (
+                        size - spread
+                    )
+                limit = clip * (rs_value if rs_value > rs_floor else rs_floor)
+                recent += 0.1 * (y - seasonal - recent)
+                beyond = 1 if residual > limit else -1 if residual < -limit else 0
+                run = run + beyond if beyond and beyond * run >= 0 else beyond
+                if shift_after and abs(run) >= shift_after:
+                    level = recent
+                    smoothed = [stats.EWMean(fading_factor=a) for a in scales]
+                    run = 0
+                else:
+                    clipped = (
+                        limit if residual > limit else -limit if residual < -limit else residual
+                    )
+                    rs_seen += 1
+                    size = -residual if residual < 0.0 else residual
+                    if rs_seen > 1:
+                        rs_limit = rs_clip * (rs_value if rs_value > rs_floor else rs_floor)
+                        size = rs_limit if size > rs_limit else size
+                    rate = 1.0 / rs_seen
+                    rs_value += (rs_alpha if rs_alpha > rate else rate) * (size - rs_value)
+                    rate = 1.0 / seen
+                    level += (level_alpha if level_alpha > rate else rate) * clipped
+                    if season is not None and at is not None:
+                        season_visits[slot] += 1
+                        rate = 1.0 / season_visits[slot]
+                        rate = season_alpha if season_alpha > rate else rate
+                        season_means[slot] += rate * (seasonal + clipped - season_means[slot])
+            if seen > core_warmup:
+                value_counts[value_bin] += 1
+                value_blocks[value_bin // block_size] += 1
+                value_seen += 1
+                if shift_scale:
+                    shift_counts[shift_bin] += 1
+                    shift_blocks[shift_bin // block_size] += 1
+                    shift_seen += 1
+                if noise_scale:
+                    noise_counts[noise_bin] += 1
+                    noise_blocks[noise_bin // block_size] += 1
+                    noise_seen += 1
+            if holding > 0:
+                holding -= 1
+            elif score >= alarm:
+                holding = rest
+        # Back into the parts, so the per-value methods go on from here.
+        self._unit, self._holding, self._score = unit, holding, score
+        self._shift_mean, self._noise_mean = shift_mean, noise_mean
+        shift_spread.value, shift_spread.seen = sh_value, sh_seen
+        for calibration, seen_here in zip(
+            calibrations, (value_seen, shift_seen, noise_seen), strict=True
+        ):
+            calibration.seen = seen_here
+        core.level, core.recent, core.seen, core.run = level, recent, seen, run
+        core.smoothed = smoothed
+        for spread, spread_value, seen_here in zip(
+            spreads, spread_values, spread_seen, strict=True
+        ):
+            spread.value, spread.seen = spread_value, seen_here
+        residual_spread.value, residual_spread.seen = rs_value, rs_seen
+        core._surprise = self._surprise = core_surprise
+        core._scored = None
+        return scores
 
 
 # The stream alarms at this calibrated score; benchmarks/stream_events/results.md shows why it is

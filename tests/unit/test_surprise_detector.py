@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from river import base
 
-from socialpulse.detection import SurpriseDetector, TailCalibration, Verdict, VolumeDetector
+from socialpulse.detection import (
+    SurpriseDetector,
+    TailCalibration,
+    Verdict,
+    VolumeDetector,
+    stream_detector,
+)
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 
@@ -169,3 +175,73 @@ def test_a_snapshot_from_before_the_extra_surprises_resumes_on_the_value_surpris
     resumed = SurpriseDetector.__new__(SurpriseDetector)
     resumed.__dict__.update(old_state)
     assert _scores(resumed, points[600:]) == _scores(current, points[600:])
+
+
+def _counts(series: list[dict], rng: random.Random) -> list[dict]:
+    """One key's one-minute counts: quiet, a burst, a silence, some rows without a timestamp."""
+    points = []
+    for row, x in enumerate(series):
+        count = float(rng.choice([0, 1, 2, 3, 5]) + (60 if 700 <= row < 720 else 0))
+        count = 0.0 if 900 <= row < 960 else count
+        points.append({"value": count, "timestamp": None if row % 97 == 0 else x["timestamp"]})
+    return points
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [SurpriseDetector, stream_detector, lambda: SurpriseDetector(drops=False, scales=(0.5,))],
+    ids=["detect", "stream", "rises-one-scale"],
+)
+def test_score_learn_many_gives_the_scores_of_score_one_then_learn_one(profile) -> None:
+    rng = random.Random(3)
+    # A level step, a spike and a change of noise, then the same series as counts.
+    points = _series(3000, 25.0, seed=4, spike_at=1500)
+    for x in points[2000:2400]:
+        x["value"] += 40.0 + rng.gauss(0.0, 20.0)
+    for series in (points, _counts(points, rng)):
+        values = [x["value"] for x in series]
+        times = [x["timestamp"] for x in series]
+        assert profile().score_learn_many(values, times) == _scores(profile(), series)
+        # Mixed: per value, then one loop, then per value again, from where each stopped.
+        mixed, detector = [], profile()
+        mixed += _scores(detector, series[:700])
+        mixed += detector.score_learn_many(values[700:2100], times[700:2100])
+        mixed += _scores(detector, series[2100:])
+        assert mixed == _scores(profile(), series)
+
+
+def test_score_learn_many_takes_the_per_value_path_for_a_core_with_opt_in_parts() -> None:
+    points = _series(1500, 1.0, seed=5, spike_at=1200)
+    values, times = [x["value"] for x in points], [x["timestamp"] for x in points]
+
+    def with_weekly_core() -> SurpriseDetector:
+        detector = SurpriseDetector()
+        detector._core = VolumeDetector(transform="identity", slots_per_week=168, refractory=0)
+        return detector
+
+    assert with_weekly_core().score_learn_many(values, times) == _scores(with_weekly_core(), points)
+
+
+def test_a_calibration_pickled_as_a_fenwick_tree_resumes_with_the_same_tails() -> None:
+    rng = random.Random(6)
+    surprises = [rng.expovariate(0.7) for _ in range(3000)]
+    calibration = TailCalibration()
+    for surprise in surprises:
+        calibration.update(surprise)
+    # What versions before the two-level count pickled: a Fenwick tree over the bin counts.
+    tree = [0] * (calibration.bins + 1)
+    for index, count in enumerate(calibration.counts):
+        position = index + 1
+        while position <= calibration.bins:
+            tree[position] += count
+            position += position & -position
+    state = {
+        key: value for key, value in vars(calibration).items() if key not in ("counts", "blocks")
+    }
+    old = TailCalibration.__new__(TailCalibration)
+    old.__setstate__({**state, "tree": tree})
+    for surprise in (0.01, 0.3, 1.0, 2.5, 7.0, 40.0, 1e9):
+        assert old.tail(surprise) == calibration.tail(surprise)
+    old.update(3.0)
+    calibration.update(3.0)
+    assert old.tail(2.9) == calibration.tail(2.9)
