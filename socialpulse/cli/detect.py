@@ -138,6 +138,9 @@ def detect(
         0.01, help="Fading factor of the level-shift surprise (0: off)."
     ),
     noise_scale: float = typer.Option(0.3, help="Fading factor of the noise surprise (0: off)."),
+    slot_spread: float = typer.Option(
+        0.02, help="Fading factor of each time-of-day slot's own spread (0: one for the day)."
+    ),
 ) -> None:
     """Score every row from the rows before it and itself only (streaming semantics).
 
@@ -163,7 +166,11 @@ def detect(
     ):
         if number < 0:
             raise typer.BadParameter(f"expected 0 or more, got {number}", param_hint=name)
-    for name, scale in (("--shift-scale", shift_scale), ("--noise-scale", noise_scale)):
+    for name, scale in (
+        ("--shift-scale", shift_scale),
+        ("--noise-scale", noise_scale),
+        ("--slot-spread", slot_spread),
+    ):
         if not 0.0 <= scale < 1.0:
             raise typer.BadParameter(
                 f"expected a fading factor in [0, 1) (0: off), got {scale}", param_hint=name
@@ -179,6 +186,7 @@ def detect(
         prior_weight=prior_weight,
         shift_scale=shift_scale,
         noise_scale=noise_scale,
+        slot_spread=slot_spread,
     )
     frame = read_series(input_csv)
     times = parse_timestamps(frame, input_csv)

@@ -30,7 +30,7 @@ from typing import Any
 from river import base, stats
 
 from socialpulse.detection.online import RobustScale
-from socialpulse.detection.volume_detector import Verdict, VolumeDetector
+from socialpulse.detection.volume_detector import SLOT_VISITS, Verdict, VolumeDetector
 
 # The mean absolute deviation of Gaussian noise in standard deviations (sqrt(2 / pi)).
 GAUSSIAN_MAD = math.sqrt(2.0 / math.pi)
@@ -144,6 +144,10 @@ class SurpriseDetector(base.AnomalyDetector):
     noise_scale
         Fading factor of the noise surprise (the recent mean absolute residual over the
         residual's long-run spread); 0 turns it off.
+    slot_spread
+        Fading factor of each time-of-day slot's own spread (the mean absolute residual of the
+        values in that slot); the value's surprise is then measured against the noise of its
+        hour rather than of the whole day. 0 turns it off (one spread for the day).
 
     A level series with one spike; the detector runs inside a River pipeline like any other:
 
@@ -167,6 +171,7 @@ class SurpriseDetector(base.AnomalyDetector):
     # noise surprises existed: those keep scoring with the value's surprise alone.
     shift_scale = 0.0
     noise_scale = 0.0
+    slot_spread = 0.0
     _bin = 0
 
     def __init__(
@@ -183,6 +188,7 @@ class SurpriseDetector(base.AnomalyDetector):
         scales: tuple[float, ...] = (0.3, 0.1),
         shift_scale: float = 0.01,
         noise_scale: float = 0.3,
+        slot_spread: float = 0.02,
     ) -> None:
         if not 0.0 < alarm < 1.0:
             raise ValueError(f"alarm must be in (0, 1), got {alarm}")
@@ -201,6 +207,7 @@ class SurpriseDetector(base.AnomalyDetector):
         self.scales = scales
         self.shift_scale = shift_scale
         self.noise_scale = noise_scale
+        self.slot_spread = slot_spread
         self._core = VolumeDetector(
             transform=transform,
             drops=drops,
@@ -210,6 +217,7 @@ class SurpriseDetector(base.AnomalyDetector):
             # Counts have a Poisson noise floor; other values only their own robust spread.
             poisson=0.0 if transform == "identity" else 1.0,
             refractory=0,
+            slot_spread=slot_spread if slots_per_day else 0.0,
         )
         self._calibration = TailCalibration(prior_weight=prior_weight)
         # The level-shift and noise surprises: their state, calibrations and pending updates.
@@ -358,6 +366,9 @@ class SurpriseDetector(base.AnomalyDetector):
         if season is not None:
             season_means, season_visits = season.means, season.visits
             season_slots, season_alpha = season.slots_per_day, season.alpha
+        # Each time-of-day slot's spread (None: one spread for the day).
+        slot_mads, slot_visits, slot_alpha = core.slot_mads, core.slot_visits, core.slot_spread
+        slot = -1
         scales, factors, smoothed = core.scales, core._noise_factors, core.smoothed
         n_scales = len(scales)
         spreads = core.spreads
@@ -406,10 +417,14 @@ class SurpriseDetector(base.AnomalyDetector):
             if level is None:
                 residual = seasonal = 0.0
             else:
-                seasonal = 0.0
+                seasonal, slot, slot_factor = 0.0, -1, 1.0
                 if season is not None and at is not None:
                     slot = (at.hour * 60 + at.minute) * season_slots // 1440
                     seasonal = season_means[slot]
+                    if slot_mads is not None and slot_visits[slot] >= SLOT_VISITS:
+                        slot_factor = slot_mads[slot] / (
+                            rs_value if rs_value > rs_floor else rs_floor
+                        )
                 centre = level + seasonal
                 residual = y - centre
                 counting = poisson * count_noise(inverse(centre)) if poisson else 0.0
@@ -423,7 +438,7 @@ class SurpriseDetector(base.AnomalyDetector):
                         mean = residual
                     means[index] = mean
                     noise_floor = counting * factors[index]
-                    spread = spread_values[index]
+                    spread = spread_values[index] * slot_factor
                     spread_floor = spread_params[index][2]
                     spread = spread if spread > spread_floor else spread_floor
                     ratio = mean / (spread if spread > noise_floor else noise_floor)
@@ -502,6 +517,14 @@ class SurpriseDetector(base.AnomalyDetector):
             if level is None:
                 level = recent = y
             else:
+                if slot_mads is not None and slot >= 0:
+                    limit = clip * (rs_value if rs_value > rs_floor else rs_floor)
+                    size = -residual if residual < 0.0 else residual
+                    size = limit if size > limit else size
+                    slot_visits[slot] += 1
+                    rate = 1.0 / slot_visits[slot]
+                    rate = slot_alpha if slot_alpha > rate else rate
+                    slot_mads[slot] += rate * (size - slot_mads[slot])
                 for index in range(n_scales):
                     smoothed[index].update(residual)
                     alpha_, clip_, floor_ = spread_params[index]
@@ -601,6 +624,7 @@ def stream_detector() -> SurpriseDetector:
         scales=(1.0, 0.3),
         shift_scale=0.0,
         noise_scale=0.0,
+        slot_spread=0.0,
     )
 
 

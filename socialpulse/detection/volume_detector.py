@@ -79,6 +79,10 @@ class VolumeDetector:
     _scored: tuple[float, datetime | None] | None = None
     _centre: float | None = None
     _first = 0.0
+    slot_spread = 0.0
+    slot_mads: list[float] | None = None
+    slot_visits: list[int] | None = None
+    _slot = -1
 
     def __init__(
         self,
@@ -103,6 +107,7 @@ class VolumeDetector:
         peak_factor: float = 0.0,
         peak_rows: int = 288,
         peak_periods: int = 14,
+        slot_spread: float = 0.0,
     ) -> None:
         if transform not in TRANSFORMS:
             raise ValueError(f"transform must be one of {sorted(TRANSFORMS)}, got {transform!r}")
@@ -127,6 +132,17 @@ class VolumeDetector:
             raise ValueError(f"week_blend must be positive, got {week_blend}")
         self.week = WeeklyProfile(slots_per_week, season_alpha) if slots_per_week else None
         self.week_blend = week_blend
+        # The spread of each time-of-day slot (0: one spread for the whole day): a series that is
+        # noisier at its busy hours is judged against its noise at that hour.
+        if slot_spread and self.season is None:
+            raise ValueError("slot_spread needs the time-of-day profile (slots_per_day > 0)")
+        if not 0.0 <= slot_spread < 1.0:
+            raise ValueError(
+                f"slot_spread must be a fading factor in [0, 1) (0: off), got {slot_spread}"
+            )
+        self.slot_spread = slot_spread
+        self.slot_mads = [0.0] * slots_per_day if slot_spread else None
+        self.slot_visits = [0] * slots_per_day if slot_spread else None
         # The bar of the usual daily bursts (peak_factor 0: none).
         if peak_factor and not 0.0 < alarm < 1.0:
             raise ValueError(f"peak_factor needs an alarm in (0, 1), got {alarm}")
@@ -188,6 +204,14 @@ class VolumeDetector:
             return
         seasonal = self._seasonal(at)
         self._season_value = seasonal
+        # The slot's spread against the whole day's: the smoothed residuals' spreads scale by it.
+        factor = 1.0
+        if self.slot_mads is not None and at is not None:
+            slot = self._slot = self.season.slot(at)  # type: ignore[union-attr]
+            if self.slot_visits[slot] >= SLOT_VISITS:  # type: ignore[index]
+                factor = self.slot_mads[slot] / self.residual_spread.get()
+        else:
+            self._slot = -1
         centre = self.level + seasonal
         residual = y - centre
         self._residual = residual
@@ -197,7 +221,7 @@ class VolumeDetector:
         surprise = 0.0
         means = self._means
         started = self.seen > 1
-        for index, (mean, scale, factor, scaler) in enumerate(
+        for index, (mean, scale, noise_factor, scaler) in enumerate(
             zip(self.smoothed, self.scales, self._noise_factors, self.spreads, strict=True)
         ):
             if started:
@@ -206,8 +230,9 @@ class VolumeDetector:
             else:
                 smoothed = residual
             means[index] = smoothed
-            floor = counting_noise * factor
-            spread = scaler.get()
+            floor = counting_noise * noise_factor
+            spread = scaler.value * factor
+            spread = spread if spread > scaler.floor else scaler.floor
             ratio = smoothed / (spread if spread > floor else floor)
             if ratio * residual > 0.0:
                 # Only evidence on the side of the current value: the tail of a burst is not a
@@ -250,6 +275,15 @@ class VolumeDetector:
         if self.peaks is not None and self.seen > self.warmup:
             self.peaks.update(self._surprise)
         residual = self._residual
+        if self.slot_mads is not None and self._slot >= 0:
+            # The slot's mean absolute residual, clipped like the day's spread.
+            limit = self.clip * self.residual_spread.get()
+            size = -residual if residual < 0.0 else residual
+            size = limit if size > limit else size
+            visits = self.slot_visits[self._slot] = self.slot_visits[self._slot] + 1  # type: ignore[index]
+            rate = 1.0 / visits
+            rate = self.slot_spread if self.slot_spread > rate else rate
+            self.slot_mads[self._slot] += rate * (size - self.slot_mads[self._slot])
         for mean, spread, smoothed in zip(self.smoothed, self.spreads, self._means, strict=True):
             mean.update(residual)
             spread.update(smoothed)
@@ -272,6 +306,10 @@ class VolumeDetector:
             self.season.update(at, self._season_value + clipped)
             if self.week is not None:
                 self.week.update(at, self._season_value + clipped)
+
+
+# A slot's spread counts once it has seen this many values (before: the whole day's).
+SLOT_VISITS = 3
 
 
 def _log_count_noise(expected: float) -> float:

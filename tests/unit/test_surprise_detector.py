@@ -160,7 +160,7 @@ def test_surprise_channels_can_be_turned_off_and_must_be_fading_factors() -> Non
     combined = _scores(SurpriseDetector(), points)
     assert alone[1400] >= 0.995 and combined[1400] >= 0.995
     assert alone != combined  # the other surprises take part in the score by default
-    for name in ("shift_scale", "noise_scale"):
+    for name in ("shift_scale", "noise_scale", "slot_spread"):
         with pytest.raises(ValueError, match=name):
             SurpriseDetector(**{name: 1.0})
 
@@ -175,6 +175,49 @@ def test_a_snapshot_from_before_the_extra_surprises_resumes_on_the_value_surpris
     resumed = SurpriseDetector.__new__(SurpriseDetector)
     resumed.__dict__.update(old_state)
     assert _scores(resumed, points[600:]) == _scores(current, points[600:])
+
+
+def _busy_afternoons(rows: int, seed: int, jump: float, jump_rows: set[int]) -> list[dict]:
+    """Five-minute values whose noise follows the day: sd 0.5 at night, up to 4 at 15:00."""
+    rng, points = random.Random(seed), []
+    for row in range(rows):
+        at = START + timedelta(minutes=5 * row)
+        hours = at.hour + at.minute / 60
+        sd = 0.5 + 3.5 * max(0.0, math.sin(math.pi * (hours - 9.0) / 12.0))
+        value = 5.0 + rng.gauss(0.0, sd)
+        points.append({"value": value + (jump if row in jump_rows else 0.0), "timestamp": at})
+    return points
+
+
+def test_the_slot_spread_judges_a_value_against_the_noise_of_its_hour() -> None:
+    # Six days of history, then three more with a rise of 6 at 03:00 on the first (twelve night
+    # standard deviations, one and a half of the afternoon's).
+    night = 6 * 288 + 3 * 12
+    for seed in (11, 12, 13):
+        points = _busy_afternoons(9 * 288, seed=seed, jump=6.0, jump_rows={night})
+        after = range(6 * 288, 9 * 288)
+        afternoons = [r for r in after if 12 <= points[r]["timestamp"].hour < 18]
+        per_hour = _scores(SurpriseDetector(rest=0), points)
+        one_spread = _scores(SurpriseDetector(rest=0, slot_spread=0.0), points)
+        assert per_hour[night] >= 0.995
+        # With one spread for the whole day, the night's rise hides in the afternoons' noise.
+        assert one_spread[night] < 0.9
+        # The afternoons' ordinary noise alarms no more often than with one spread.
+        alarms = [sum(scores[r] >= 0.995 for r in afternoons) for scores in (per_hour, one_spread)]
+        assert alarms[0] <= alarms[1]
+
+
+def test_a_snapshot_from_before_the_slot_spread_resumes_with_one_spread_for_the_day() -> None:
+    points = _busy_afternoons(3 * 288, seed=12, jump=4.0, jump_rows={2 * 288 + 40})
+    current = SurpriseDetector(slot_spread=0.0)
+    _scores(current, points[:600])
+    old = pickle.loads(pickle.dumps(current))
+    del old.__dict__["slot_spread"]
+    for name in ("slot_spread", "slot_mads", "slot_visits", "_slot"):
+        old._core.__dict__.pop(name, None)  # what an older version's snapshot holds
+    assert old.score_learn_many(
+        [x["value"] for x in points[600:]], [x["timestamp"] for x in points[600:]]
+    ) == _scores(current, points[600:])
 
 
 def _counts(series: list[dict], rng: random.Random) -> list[dict]:
