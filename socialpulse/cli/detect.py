@@ -137,7 +137,7 @@ def detect(
     shift_scale: float = typer.Option(
         0.01, help="Fading factor of the level-shift surprise (0: off)."
     ),
-    noise_scale: float = typer.Option(0.3, help="Fading factor of the noise surprise (0: off)."),
+    noise_scale: float = typer.Option(0.2, help="Fading factor of the noise surprise (0: off)."),
     slot_spread: float = typer.Option(
         0.02, help="Fading factor of each time-of-day slot's own spread (0: one for the day)."
     ),

@@ -187,7 +187,7 @@ class SurpriseDetector(base.AnomalyDetector):
         slots_per_day: int = 24,
         scales: tuple[float, ...] = (0.3, 0.1),
         shift_scale: float = 0.01,
-        noise_scale: float = 0.3,
+        noise_scale: float = 0.2,
         slot_spread: float = 0.02,
     ) -> None:
         if not 0.0 < alarm < 1.0:

@@ -150,8 +150,8 @@ def test_the_noise_surprise_answers_sooner_when_a_series_starts_to_oscillate() -
         points = _noisier_from(3000, onset, 2.0, seed)
         with_noise.append(_first_alarm_from(SurpriseDetector(), points, onset) - onset)
         without.append(_first_alarm_from(SurpriseDetector(noise_scale=0.0), points, onset) - onset)
-    assert max(with_noise) <= 60
-    assert sum(with_noise) < sum(without)
+    assert max(with_noise) <= 72  # six hours of five-minute values (default noise_scale 0.2)
+    assert sum(with_noise) < 0.6 * sum(without)
 
 
 def test_surprise_channels_can_be_turned_off_and_must_be_fading_factors() -> None:
