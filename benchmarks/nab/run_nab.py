@@ -267,6 +267,8 @@ def main() -> None:
         fired = data.scores >= threshold
         detected = len({int(w) for w in data.window[fired & (data.window >= 0)]})
         false = int((fired & (data.window < 0)).sum())
+        if not data.windows and not false:
+            continue  # nothing to show: no window, no false positive
         print(f"| {data.name} | {detected}/{data.windows} | {false} |")
 
 
