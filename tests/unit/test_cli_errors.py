@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -15,6 +16,8 @@ from typer.testing import CliRunner, Result
 from socialpulse import __version__
 from socialpulse.cli import detect as detect_cli
 from socialpulse.cli.main import app
+from socialpulse.services import local
+from socialpulse.settings import get_settings
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -35,6 +38,18 @@ def assert_usage_error(result: Result, *fragments: str) -> None:
     assert "Traceback" not in result.output
     for fragment in fragments:
         assert fragment in said(result), said(result)
+
+
+@pytest.fixture
+def fresh_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Settings read anew from the environment each test gives, on a state directory of its
+    own and never the developer's broker; yields that state directory."""
+    state = tmp_path / "state"
+    monkeypatch.setenv("SOCIALPULSE_STATE_DIR", str(state))
+    monkeypatch.setenv("SOCIALPULSE_KAFKA_BOOTSTRAP", "127.0.0.1:1")
+    get_settings.cache_clear()
+    yield state
+    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -198,3 +213,64 @@ def test_stream_offers_no_recovery_once() -> None:
     assert result.exit_code == 0
     assert "--no-recovery" in result.output
     assert "--no-no-recovery" not in result.output
+
+
+A_FILE = "<a file>"  # replaced by the path of a file that exists
+
+# Environments with a bad `SOCIALPULSE_*` variable, and what the one-line error must say.
+MALFORMED_SETTINGS = [
+    pytest.param(
+        {"SOCIALPULSE_KAFKA_PORT": "abc"},
+        ("$SOCIALPULSE_KAFKA_PORT", "valid integer", "got 'abc'", "environment or in .env"),
+        id="port-text",
+    ),
+    pytest.param(
+        {"SOCIALPULSE_KAFKA_PORT": "70000"},
+        ("$SOCIALPULSE_KAFKA_PORT", "less than or equal to 65535", "got '70000'"),
+        id="port-range",
+    ),
+    pytest.param(
+        {"SOCIALPULSE_SEAWEEDFS_FILER_PORT": "60000"},
+        ("$SOCIALPULSE_SEAWEEDFS_FILER_PORT", "less than or equal to 55535"),
+        id="grpc-port-range",
+    ),
+    pytest.param(
+        {"SOCIALPULSE_LOG_LEVEL": "loud", "SOCIALPULSE_S3_PORT": "0"},
+        ("$SOCIALPULSE_LOG_LEVEL", "got 'LOUD'", "$SOCIALPULSE_S3_PORT", "fix them"),
+        id="two-at-once",
+    ),
+    pytest.param(
+        {"SOCIALPULSE_WEBHOOK_RETRY_SECONDS": "soon"},
+        ("$SOCIALPULSE_WEBHOOK_RETRY_SECONDS", "positive seconds", "got 'soon'"),
+        id="retry-seconds",
+    ),
+    pytest.param(
+        {"SOCIALPULSE_STATE_DIR": A_FILE},
+        ("$SOCIALPULSE_STATE_DIR", "is a file, not a folder"),
+        id="state-dir-is-a-file",
+    ),
+]
+
+
+def with_a_file(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    return {name: str(a_file) if value == A_FILE else value for name, value in env.items()}
+
+
+@pytest.mark.parametrize("command", ["up", "down", "status"])
+@pytest.mark.parametrize(("env", "fragments"), MALFORMED_SETTINGS)
+def test_services_reject_malformed_settings_before_touching_a_service(
+    tmp_path: Path,
+    fresh_settings: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    env: dict[str, str],
+    fragments: tuple[str, ...],
+) -> None:
+    def refuse(*_args: object) -> None:
+        raise AssertionError("reached the services")
+
+    for name in ("up", "down", "status"):
+        monkeypatch.setattr(local, name, refuse)
+    assert_usage_error(run("services", command, env=with_a_file(env, tmp_path)), *fragments)
