@@ -15,6 +15,7 @@ from typer.testing import CliRunner, Result
 
 from socialpulse import __version__
 from socialpulse.cli import detect as detect_cli
+from socialpulse.cli import stream as stream_cli
 from socialpulse.cli.main import app
 from socialpulse.services import local
 from socialpulse.settings import get_settings
@@ -50,6 +51,20 @@ def fresh_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     get_settings.cache_clear()
     yield state
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def nothing_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail, rather than start or reach a service, should a check under test let a command by."""
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("got past the checks")
+
+    for name in ("up", "down", "status"):
+        monkeypatch.setattr(local, name, refuse)
+    monkeypatch.setattr(stream_cli, "broker_problem", refuse)
+    monkeypatch.setattr("streaming_flows.runner.run_flow", refuse)
+    monkeypatch.setattr("uvicorn.run", refuse)
 
 
 @pytest.fixture
@@ -258,19 +273,99 @@ def with_a_file(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     return {name: str(a_file) if value == A_FILE else value for name, value in env.items()}
 
 
-@pytest.mark.parametrize("command", ["up", "down", "status"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("services", "up"),
+        ("services", "down"),
+        ("services", "status"),
+        ("stream",),
+    ],
+    ids=" ".join,
+)
 @pytest.mark.parametrize(("env", "fragments"), MALFORMED_SETTINGS)
-def test_services_reject_malformed_settings_before_touching_a_service(
-    tmp_path: Path,
-    fresh_settings: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    command: str,
-    env: dict[str, str],
-    fragments: tuple[str, ...],
+@pytest.mark.usefixtures("fresh_settings", "nothing_starts")
+def test_a_malformed_setting_is_one_line_before_anything_starts(
+    tmp_path: Path, command: tuple[str, ...], env: dict[str, str], fragments: tuple[str, ...]
 ) -> None:
-    def refuse(*_args: object) -> None:
-        raise AssertionError("reached the services")
+    assert_usage_error(run(*command, env=with_a_file(env, tmp_path)), *fragments)
 
-    for name in ("up", "down", "status"):
-        monkeypatch.setattr(local, name, refuse)
-    assert_usage_error(run("services", command, env=with_a_file(env, tmp_path)), *fragments)
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (("--workers", "0"), ("--workers", "greater than or equal to 1")),
+        (("--workers", "many"), ("--workers", "valid integer")),
+        (("--recovery-partitions", "0"), ("--recovery-partitions", "greater than or equal to 1")),
+        (("--process-id", "-1"), ("--process-id", "greater than or equal to 0")),
+        (("--process-id", "0"), ("--process-id", "needs --addresses", "leave out --process-id")),
+        (("-a", "10.0.0.1:2101;10.0.0.2:2101"), ("--addresses", "add --process-id 0 to 1")),
+        (
+            ("-i", "2", "-a", "10.0.0.1:2101;10.0.0.2:2101"),
+            ("--process-id", "2 is not an index of the 2 --addresses; use 0 to 1"),
+        ),
+        (("-i", "0", "-a", "stream-0"), ("--addresses", "'stream-0' is not host:port")),
+        (("-i", "0", "-a", "h:2101;h:99999"), ("--addresses", "'h:99999' is not host:port")),
+        (("--recovery-dir", A_FILE), ("--recovery-dir", "is a file; give a folder")),
+    ],
+    ids=[
+        "workers-0",
+        "workers-text",
+        "recovery-partitions-0",
+        "process-id-negative",
+        "process-id-alone",
+        "addresses-alone",
+        "process-id-out-of-range",
+        "address-without-port",
+        "port-out-of-range",
+        "recovery-dir-is-a-file",
+    ],
+)
+@pytest.mark.usefixtures("fresh_settings", "nothing_starts")
+def test_stream_rejects_bad_options_before_reaching_the_broker(
+    tmp_path: Path, args: tuple[str, ...], fragments: tuple[str, ...]
+) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    args = tuple(str(a_file) if arg == A_FILE else arg for arg in args)
+    assert_usage_error(run("stream", *args), *fragments)
+
+
+@pytest.mark.usefixtures("fresh_settings", "nothing_starts")
+def test_stream_names_a_recovery_dir_setting_that_is_a_file(tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    result = run("stream", env={"SOCIALPULSE_RECOVERY_DIR": str(a_file)})
+    assert_usage_error(result, "$SOCIALPULSE_RECOVERY_DIR", f"{a_file} is a file")
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        (
+            {"SOCIALPULSE_KAFKA_SECURITY_PROTOCOL": "bogus"},
+            'invalid Kafka client setting: Invalid value "bogus" for configuration property '
+            '"security.protocol"; check the SOCIALPULSE_KAFKA_* variables',
+        ),
+        (
+            {"SOCIALPULSE_KAFKA_BOOTSTRAP": ""},
+            "SOCIALPULSE_KAFKA_BOOTSTRAP is empty; set it to the broker's host:port",
+        ),
+    ],
+    ids=["security-protocol", "empty-bootstrap"],
+)
+def test_stream_explains_a_kafka_setting_it_cannot_use(
+    tmp_path: Path, env: dict[str, str], fragment: str
+) -> None:
+    """In a process of its own: the stream sets up logging for the whole process."""
+    result = subprocess.run(
+        [sys.executable, "-m", "socialpulse", "stream", "--no-recovery"],
+        cwd=tmp_path,
+        env={**os.environ, "SOCIALPULSE_STATE_DIR": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert fragment in result.stderr
