@@ -4,6 +4,7 @@ never a traceback (DESIGN.md, runtime contracts)."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -280,6 +281,7 @@ def with_a_file(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
         ("services", "down"),
         ("services", "status"),
         ("stream",),
+        ("dashboard",),
     ],
     ids=" ".join,
 )
@@ -369,3 +371,60 @@ def test_stream_explains_a_kafka_setting_it_cannot_use(
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert fragment in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (("--port", "0"), ("--port", "greater than or equal to 1")),
+        (("--port", "70000"), ("--port", "less than or equal to 65535")),
+        (("--port", "web"), ("--port", "valid integer")),
+        (("--poll-seconds", "0"), ("--poll-seconds", "above 0", "got 0.0")),
+        (("--poll-seconds", "-2"), ("--poll-seconds", "above 0", "got -2.0")),
+        (("--poll-seconds", "nan"), ("--poll-seconds", "got nan")),
+        (("--poll-seconds", "inf"), ("--poll-seconds", "finite", "got inf")),
+        (
+            ("--host", "nohost.invalid"),
+            ("--host", "cannot resolve 'nohost.invalid'", "127.0.0.1 or 0.0.0.0"),
+        ),
+        (
+            ("--host", "192.0.2.1"),  # TEST-NET-1: never an address of this machine
+            ("--host", "cannot listen on 192.0.2.1:", "127.0.0.1 or 0.0.0.0"),
+        ),
+    ],
+    ids=[
+        "port-0",
+        "port-out-of-range",
+        "port-text",
+        "poll-0",
+        "poll-negative",
+        "poll-nan",
+        "poll-inf",
+        "host-unknown",
+        "host-not-local",
+    ],
+)
+@pytest.mark.usefixtures("fresh_settings", "nothing_starts")
+def test_dashboard_rejects_bad_options_before_serving(
+    args: tuple[str, ...], fragments: tuple[str, ...]
+) -> None:
+    assert_usage_error(run("dashboard", "--port", "18050", *args), *fragments)
+
+
+@pytest.mark.usefixtures("fresh_settings", "nothing_starts")
+def test_dashboard_names_a_port_in_use() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("dashboard", "--port", str(port))
+    assert_usage_error(result, "--port", f"port {port} on 127.0.0.1 is in use")
+
+
+@pytest.mark.usefixtures("fresh_settings", "nothing_starts")
+def test_dashboard_rejects_a_warehouse_url_it_cannot_read() -> None:
+    result = run("dashboard", env={"SOCIALPULSE_WAREHOUSE_URL": "mysql://sp:hunter2@db/social"})
+    assert_usage_error(
+        result, "$SOCIALPULSE_WAREHOUSE_URL", "unsupported warehouse URL 'mysql://***@db/social'"
+    )
+    assert "hunter2" not in result.output
