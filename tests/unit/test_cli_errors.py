@@ -282,6 +282,7 @@ def with_a_file(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
         ("services", "status"),
         ("stream",),
         ("dashboard",),
+        ("alerts", "redeliver"),
     ],
     ids=" ".join,
 )
@@ -428,3 +429,29 @@ def test_dashboard_rejects_a_warehouse_url_it_cannot_read() -> None:
         result, "$SOCIALPULSE_WAREHOUSE_URL", "unsupported warehouse URL 'mysql://***@db/social'"
     )
     assert "hunter2" not in result.output
+
+
+@pytest.mark.parametrize("since", ["yesterday", "2026-13-01", "12:00 tomorrow"])
+@pytest.mark.usefixtures("fresh_settings")
+def test_alerts_redeliver_rejects_a_since_that_is_not_a_time(since: str) -> None:
+    result = run("alerts", "redeliver", "--since", since)
+    assert_usage_error(result, "--since", f"'{since}' is not an ISO date or time")
+
+
+@pytest.mark.parametrize("kind", ["not-a-database", "a-folder"])
+@pytest.mark.parametrize("dry_run", [(), ("--dry-run",)], ids=["requeue", "dry-run"])
+def test_alerts_redeliver_names_an_outbox_it_cannot_read(
+    fresh_settings: Path, kind: str, dry_run: tuple[str, ...]
+) -> None:
+    path = fresh_settings / "outbox" / "outbox-0.sqlite3"
+    if kind == "a-folder":
+        path.mkdir(parents=True)
+    else:
+        path.parent.mkdir(parents=True)
+        path.write_text("not sqlite")
+    result = run("alerts", "redeliver", *dry_run)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    assert f"error: cannot read the webhook outbox {path} (" in said(result)
+    assert f"move this one out of {path.parent}" in said(result)
