@@ -455,3 +455,45 @@ def test_alerts_redeliver_names_an_outbox_it_cannot_read(
     assert "Traceback" not in result.output
     assert f"error: cannot read the webhook outbox {path} (" in said(result)
     assert f"move this one out of {path.parent}" in said(result)
+
+
+@pytest.mark.parametrize(
+    ("data", "args", "fragments"),
+    [
+        ("missing", (), ("--data", "does not exist")),
+        ("empty-dir", (), ("empty-dir: no <split>_text.txt with its _labels.txt",)),
+        ("headers.tsv", (), ("headers.tsv: no ['label', 'text'] column",)),
+        ("notes.txt", (), ("notes.txt: give a directory of <split>_text.txt pairs or a .tsv",)),
+        ("few.tsv", (), ("at least 5 examples for --folds=5", "lower --folds")),
+        ("words.tsv", (), ("words.tsv:2: label 'positive' is not one of 0, 1",)),
+        ("empty-dir", ("--folds", "1"), ("--folds", "greater than or equal to 2")),
+        ("empty-dir", ("--kind", "bert"), ("--kind", "'bert' is not one of")),
+        ("empty-dir", ("--exclude", "missing.txt"), ("--exclude", "does not exist")),
+    ],
+    ids=[
+        "missing",
+        "empty-dir",
+        "tsv-header",
+        "not-tsv",
+        "few",
+        "label-word",
+        "folds",
+        "kind",
+        "exclude",
+    ],
+)
+def test_sentiment_train_rejects_bad_data_and_options(
+    tmp_path: Path, data: str, args: tuple[str, ...], fragments: tuple[str, ...]
+) -> None:
+    (tmp_path / "empty-dir").mkdir()
+    (tmp_path / "headers.tsv").write_text("a\tb\n1\t2\n")
+    (tmp_path / "notes.txt").write_text("hello\n")
+    (tmp_path / "few.tsv").write_text("label\ttext\n2\tgreat\n")
+    (tmp_path / "words.tsv").write_text("label\ttext\npositive\tgreat\n")
+    args = tuple(str(tmp_path / arg) if arg == "missing.txt" else arg for arg in args)
+    output = tmp_path / "model"
+    result = run(
+        "sentiment", "train", "--data", str(tmp_path / data), "--output", str(output), *args
+    )
+    assert_usage_error(result, *fragments)
+    assert not output.exists()
