@@ -178,16 +178,27 @@ class Settings(BaseSettings):
         "local[*]", description="Spark master URL for backfills (local[*], spark://host:7077)."
     )
 
-    kafka_port: int = Field(9092, description="Port of the locally started Kafka-protocol broker.")
-    s3_port: int = Field(8333, description="Port of the locally started S3 server.")
+    kafka_port: int = Field(
+        9092, ge=1, le=65535, description="Port of the locally started Kafka-protocol broker."
+    )
+    s3_port: int = Field(8333, ge=1, le=65535, description="Port of the locally started S3 server.")
     seaweedfs_master_port: int = Field(
-        9333, description="Internal port of the local SeaweedFS master (gRPC on port + 10000)."
+        9333,
+        ge=1,
+        le=65535 - 10000,  # its gRPC port must exist too
+        description="Internal port of the local SeaweedFS master (gRPC on port + 10000).",
     )
     seaweedfs_volume_port: int = Field(
-        8380, description="Internal port of the local SeaweedFS volume server (gRPC on + 10000)."
+        8380,
+        ge=1,
+        le=65535 - 10000,  # its gRPC port must exist too
+        description="Internal port of the local SeaweedFS volume server (gRPC on + 10000).",
     )
     seaweedfs_filer_port: int = Field(
-        8888, description="Internal port of the local SeaweedFS filer (gRPC on port + 10000)."
+        8888,
+        ge=1,
+        le=65535 - 10000,  # its gRPC port must exist too
+        description="Internal port of the local SeaweedFS filer (gRPC on port + 10000).",
     )
     postgres_url: str = Field(
         "postgresql://postgres@127.0.0.1:5432/socialpulse",

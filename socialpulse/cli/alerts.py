@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 import typer
 
 from socialpulse.alerts import Outbox, outbox_files
+from socialpulse.cli.checks import load_settings
 from socialpulse.settings import get_settings
 
 
@@ -17,7 +19,8 @@ def _parse_since(value: str | None) -> float | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(
-            f"{value!r} is not an ISO date or time; use e.g. 2026-06-01 or 2026-06-01T12:00:00Z"
+            f"{value!r} is not an ISO date or time; use e.g. 2026-06-01 or 2026-06-01T12:00:00Z",
+            param_hint="--since",
         ) from None
     # A time without a zone is read as UTC, like every timestamp the project writes.
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
@@ -39,7 +42,7 @@ def redeliver(
     stream` does, each with a fresh SOCIALPULSE_WEBHOOK_MAX_ATTEMPTS.
     """
     since_ts = _parse_since(since)
-    directory = get_settings().outbox_dir
+    directory = load_settings(get_settings).outbox_dir
     files = outbox_files(directory)
     if not files:
         typer.echo(
@@ -50,13 +53,23 @@ def redeliver(
         raise typer.Exit(1)
     total = 0
     for path in files:
-        outbox = Outbox(path, [])
         try:
-            picked = (
-                outbox.failures(url, since_ts) if dry_run else outbox.requeue_failed(url, since_ts)
+            outbox = Outbox(path, [])
+            try:
+                picked = (
+                    outbox.failures(url, since_ts)
+                    if dry_run
+                    else outbox.requeue_failed(url, since_ts)
+                )
+            finally:
+                outbox.close()
+        except sqlite3.DatabaseError as error:
+            typer.echo(
+                f"error: cannot read the webhook outbox {path} ({error}); the stream writes "
+                f"outbox-N.sqlite3 files there: move this one out of {directory}",
+                err=True,
             )
-        finally:
-            outbox.close()
+            raise typer.Exit(1) from None
         for delivery in picked:
             queued = datetime.fromtimestamp(delivery.created_at, UTC).isoformat(timespec="seconds")
             typer.echo(

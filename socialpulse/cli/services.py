@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from socialpulse.cli.checks import load_settings
 from socialpulse.services import local
 from socialpulse.settings import get_settings
 
@@ -27,7 +28,7 @@ def _print_outcome(title: str, outcome: dict[str, str]) -> None:
 def up() -> None:
     """Start the local broker and S3 server, check Postgres, create topics, bucket and database."""
     try:
-        outcome = local.up(get_settings())
+        outcome = local.up(load_settings(get_settings))
     except local.ServiceError as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(1) from error
@@ -37,12 +38,12 @@ def up() -> None:
 
 def down() -> None:
     """Stop the services that `up` started (by pid); leaves anything else running."""
-    _print_outcome("socialpulse services down", local.down(get_settings()))
+    _print_outcome("socialpulse services down", local.down(load_settings(get_settings)))
 
 
 def status() -> None:
     """Show each local service with its endpoint, health and who manages it."""
-    statuses = local.status(get_settings())
+    statuses = local.status(load_settings(get_settings))
     table = Table(title="socialpulse services")
     for column in ("service", "endpoint", "health", "managed by", "detail"):
         table.add_column(column)

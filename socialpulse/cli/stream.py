@@ -14,6 +14,7 @@ from types import FrameType
 import typer
 
 from socialpulse import metrics
+from socialpulse.cli.checks import load_settings
 from socialpulse.logging_setup import configure_logging
 from socialpulse.redaction import redact
 from socialpulse.settings import Settings, get_settings
@@ -33,9 +34,15 @@ EXIT_GRACE_SECONDS = 1.5
 
 
 def stream(
-    workers: int = typer.Option(1, "--workers", "-w", help="Worker threads in this process."),
+    workers: int = typer.Option(
+        1, "--workers", "-w", min=1, help="Worker threads in this process."
+    ),
     process_id: int | None = typer.Option(
-        None, "--process-id", "-i", help="This process's index in a cluster (with --addresses)."
+        None,
+        "--process-id",
+        "-i",
+        min=0,
+        help="This process's index in a cluster (with --addresses).",
     ),
     addresses: str = typer.Option(
         "", "--addresses", "-a", help="host:port of every process in the cluster, ';'-separated."
@@ -47,7 +54,7 @@ def stream(
         False, "--no-recovery", help="Run without recovery snapshots."
     ),
     recovery_partitions: int = typer.Option(
-        1, help="Partitions created in a new recovery directory."
+        1, min=1, help="Partitions created in a new recovery directory."
     ),
 ) -> None:
     """Consume posts, land them in the lake, detect anomalies per key and send alerts.
@@ -59,19 +66,25 @@ def stream(
     from streaming_flows.pulse import production_flow
     from streaming_flows.runner import RunOptions, run_flow
 
-    settings = get_settings()
+    cluster = cluster_addresses(process_id, addresses)
+    settings = load_settings(get_settings)
+    options = RunOptions(
+        workers_per_process=workers,
+        process_id=process_id,
+        addresses=cluster,
+        recovery_dir=None if no_recovery else (recovery_dir or settings.resolved_recovery_dir),
+        recovery_partitions=recovery_partitions,
+    )
+    if options.recovery_dir is not None and options.recovery_dir.is_file():
+        raise typer.BadParameter(
+            f"{options.recovery_dir} is a file; give a folder (created when missing)",
+            param_hint="--recovery-dir" if recovery_dir else "$SOCIALPULSE_RECOVERY_DIR",
+        )
     configure_logging(settings.log_level, settings.log_format)
     problem = broker_problem(settings)
     if problem is not None:
         log.error(problem)
         raise typer.Exit(2)
-    options = RunOptions(
-        workers_per_process=workers,
-        process_id=process_id,
-        addresses=tuple(a for a in addresses.split(";") if a),
-        recovery_dir=None if no_recovery else (recovery_dir or settings.resolved_recovery_dir),
-        recovery_partitions=recovery_partitions,
-    )
     log.info(
         "streaming %s from %s with %d worker(s); lake %s; recovery %s",
         settings.posts_topic,
@@ -84,13 +97,52 @@ def stream(
     run_until_stopped(lambda: run_flow(flow, options), drain=options.recovery_dir is not None)
 
 
+def cluster_addresses(process_id: int | None, addresses: str) -> tuple[str, ...]:
+    """The `host:port` of every process of the cluster; () for one process. Usage errors for
+    what Bytewax would otherwise hang on (a missing or out-of-range index) or fail on."""
+    cluster = tuple(a.strip() for a in addresses.split(";") if a.strip())
+    for address in cluster:
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise typer.BadParameter(
+                f"{address!r} is not host:port (port 1-65535); give every process as "
+                "host:port, ';'-separated, e.g. 10.0.0.1:2101;10.0.0.2:2101",
+                param_hint="--addresses",
+            )
+    if cluster and process_id is None:
+        raise typer.BadParameter(
+            f"a cluster of {len(cluster)} needs this process's index: add --process-id 0 to "
+            f"{len(cluster) - 1}",
+            param_hint="--addresses",
+        )
+    if process_id is not None and not cluster:
+        raise typer.BadParameter(
+            "a cluster process needs --addresses (host:port of every process, ';'-separated); "
+            "leave out --process-id to run one process",
+            param_hint="--process-id",
+        )
+    if process_id is not None and process_id >= len(cluster):
+        raise typer.BadParameter(
+            f"{process_id} is not an index of the {len(cluster)} --addresses; "
+            f"use 0 to {len(cluster) - 1}",
+            param_hint="--process-id",
+        )
+    return cluster
+
+
 def broker_problem(settings: Settings, timeout: float = BROKER_CHECK_SECONDS) -> str | None:
     """None if the broker answers a metadata request in time, else one line saying what to do."""
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient
 
-    # log_level 0: the client's own connection errors would repeat what the one line says.
-    admin = AdminClient({**settings.kafka_config(), "log_level": 0})
+    if not settings.kafka_bootstrap.strip():
+        return "SOCIALPULSE_KAFKA_BOOTSTRAP is empty; set it to the broker's host:port"
+    try:
+        # log_level 0: the client's own connection errors would repeat what the one line says.
+        admin = AdminClient({**settings.kafka_config(), "log_level": 0})
+    except KafkaException as error:
+        reason = error.args[0].str() if error.args else str(error)
+        return f"invalid Kafka client setting: {reason}; check the SOCIALPULSE_KAFKA_* variables"
     try:
         admin.list_topics(timeout=timeout)
     except KafkaException as error:

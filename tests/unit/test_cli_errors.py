@@ -4,8 +4,10 @@ never a traceback (DESIGN.md, runtime contracts)."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -14,7 +16,10 @@ from typer.testing import CliRunner, Result
 
 from socialpulse import __version__
 from socialpulse.cli import detect as detect_cli
+from socialpulse.cli import stream as stream_cli
 from socialpulse.cli.main import app
+from socialpulse.services import local
+from socialpulse.settings import get_settings
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -35,6 +40,32 @@ def assert_usage_error(result: Result, *fragments: str) -> None:
     assert "Traceback" not in result.output
     for fragment in fragments:
         assert fragment in said(result), said(result)
+
+
+@pytest.fixture
+def fresh_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Settings read anew from the environment each test gives, on a state directory of its
+    own and never the developer's broker; yields that state directory."""
+    state = tmp_path / "state"
+    monkeypatch.setenv("SOCIALPULSE_STATE_DIR", str(state))
+    monkeypatch.setenv("SOCIALPULSE_KAFKA_BOOTSTRAP", "127.0.0.1:1")
+    get_settings.cache_clear()
+    yield state
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def nothing_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail, rather than start or reach a service, should a check under test let a command by."""
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("got past the checks")
+
+    for name in ("up", "down", "status"):
+        monkeypatch.setattr(local, name, refuse)
+    monkeypatch.setattr(stream_cli, "broker_problem", refuse)
+    monkeypatch.setattr("streaming_flows.runner.run_flow", refuse)
+    monkeypatch.setattr("uvicorn.run", refuse)
 
 
 @pytest.fixture
@@ -198,3 +229,271 @@ def test_stream_offers_no_recovery_once() -> None:
     assert result.exit_code == 0
     assert "--no-recovery" in result.output
     assert "--no-no-recovery" not in result.output
+
+
+A_FILE = "<a file>"  # replaced by the path of a file that exists
+
+# Environments with a bad `SOCIALPULSE_*` variable, and what the one-line error must say.
+MALFORMED_SETTINGS = [
+    pytest.param(
+        {"SOCIALPULSE_KAFKA_PORT": "abc"},
+        ("$SOCIALPULSE_KAFKA_PORT", "valid integer", "got 'abc'", "environment or in .env"),
+        id="port-text",
+    ),
+    pytest.param(
+        {"SOCIALPULSE_KAFKA_PORT": "70000"},
+        ("$SOCIALPULSE_KAFKA_PORT", "less than or equal to 65535", "got '70000'"),
+        id="port-range",
+    ),
+    pytest.param(
+        {"SOCIALPULSE_SEAWEEDFS_FILER_PORT": "60000"},
+        ("$SOCIALPULSE_SEAWEEDFS_FILER_PORT", "less than or equal to 55535"),
+        id="grpc-port-range",
+    ),
+    pytest.param(
+        {"SOCIALPULSE_LOG_LEVEL": "loud", "SOCIALPULSE_S3_PORT": "0"},
+        ("$SOCIALPULSE_LOG_LEVEL", "got 'LOUD'", "$SOCIALPULSE_S3_PORT", "fix them"),
+        id="two-at-once",
+    ),
+    pytest.param(
+        {"SOCIALPULSE_WEBHOOK_RETRY_SECONDS": "soon"},
+        ("$SOCIALPULSE_WEBHOOK_RETRY_SECONDS", "positive seconds", "got 'soon'"),
+        id="retry-seconds",
+    ),
+    pytest.param(
+        {"SOCIALPULSE_STATE_DIR": A_FILE},
+        ("$SOCIALPULSE_STATE_DIR", "is a file, not a folder"),
+        id="state-dir-is-a-file",
+    ),
+]
+
+
+def with_a_file(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    return {name: str(a_file) if value == A_FILE else value for name, value in env.items()}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("services", "up"),
+        ("services", "down"),
+        ("services", "status"),
+        ("stream",),
+        ("dashboard",),
+        ("alerts", "redeliver"),
+    ],
+    ids=" ".join,
+)
+@pytest.mark.parametrize(("env", "fragments"), MALFORMED_SETTINGS)
+@pytest.mark.usefixtures("fresh_settings", "nothing_starts")
+def test_a_malformed_setting_is_one_line_before_anything_starts(
+    tmp_path: Path, command: tuple[str, ...], env: dict[str, str], fragments: tuple[str, ...]
+) -> None:
+    assert_usage_error(run(*command, env=with_a_file(env, tmp_path)), *fragments)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (("--workers", "0"), ("--workers", "greater than or equal to 1")),
+        (("--workers", "many"), ("--workers", "valid integer")),
+        (("--recovery-partitions", "0"), ("--recovery-partitions", "greater than or equal to 1")),
+        (("--process-id", "-1"), ("--process-id", "greater than or equal to 0")),
+        (("--process-id", "0"), ("--process-id", "needs --addresses", "leave out --process-id")),
+        (("-a", "10.0.0.1:2101;10.0.0.2:2101"), ("--addresses", "add --process-id 0 to 1")),
+        (
+            ("-i", "2", "-a", "10.0.0.1:2101;10.0.0.2:2101"),
+            ("--process-id", "2 is not an index of the 2 --addresses; use 0 to 1"),
+        ),
+        (("-i", "0", "-a", "stream-0"), ("--addresses", "'stream-0' is not host:port")),
+        (("-i", "0", "-a", "h:2101;h:99999"), ("--addresses", "'h:99999' is not host:port")),
+        (("--recovery-dir", A_FILE), ("--recovery-dir", "is a file; give a folder")),
+    ],
+    ids=[
+        "workers-0",
+        "workers-text",
+        "recovery-partitions-0",
+        "process-id-negative",
+        "process-id-alone",
+        "addresses-alone",
+        "process-id-out-of-range",
+        "address-without-port",
+        "port-out-of-range",
+        "recovery-dir-is-a-file",
+    ],
+)
+@pytest.mark.usefixtures("fresh_settings", "nothing_starts")
+def test_stream_rejects_bad_options_before_reaching_the_broker(
+    tmp_path: Path, args: tuple[str, ...], fragments: tuple[str, ...]
+) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    args = tuple(str(a_file) if arg == A_FILE else arg for arg in args)
+    assert_usage_error(run("stream", *args), *fragments)
+
+
+@pytest.mark.usefixtures("fresh_settings", "nothing_starts")
+def test_stream_names_a_recovery_dir_setting_that_is_a_file(tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    result = run("stream", env={"SOCIALPULSE_RECOVERY_DIR": str(a_file)})
+    assert_usage_error(result, "$SOCIALPULSE_RECOVERY_DIR", f"{a_file} is a file")
+
+
+@pytest.mark.parametrize(
+    ("env", "fragment"),
+    [
+        (
+            {"SOCIALPULSE_KAFKA_SECURITY_PROTOCOL": "bogus"},
+            'invalid Kafka client setting: Invalid value "bogus" for configuration property '
+            '"security.protocol"; check the SOCIALPULSE_KAFKA_* variables',
+        ),
+        (
+            {"SOCIALPULSE_KAFKA_BOOTSTRAP": ""},
+            "SOCIALPULSE_KAFKA_BOOTSTRAP is empty; set it to the broker's host:port",
+        ),
+    ],
+    ids=["security-protocol", "empty-bootstrap"],
+)
+def test_stream_explains_a_kafka_setting_it_cannot_use(
+    tmp_path: Path, env: dict[str, str], fragment: str
+) -> None:
+    """In a process of its own: the stream sets up logging for the whole process."""
+    result = subprocess.run(
+        [sys.executable, "-m", "socialpulse", "stream", "--no-recovery"],
+        cwd=tmp_path,
+        env={**os.environ, "SOCIALPULSE_STATE_DIR": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert fragment in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (("--port", "0"), ("--port", "greater than or equal to 1")),
+        (("--port", "70000"), ("--port", "less than or equal to 65535")),
+        (("--port", "web"), ("--port", "valid integer")),
+        (("--poll-seconds", "0"), ("--poll-seconds", "above 0", "got 0.0")),
+        (("--poll-seconds", "-2"), ("--poll-seconds", "above 0", "got -2.0")),
+        (("--poll-seconds", "nan"), ("--poll-seconds", "got nan")),
+        (("--poll-seconds", "inf"), ("--poll-seconds", "finite", "got inf")),
+        (
+            ("--host", "nohost.invalid"),
+            ("--host", "cannot resolve 'nohost.invalid'", "127.0.0.1 or 0.0.0.0"),
+        ),
+        (
+            ("--host", "192.0.2.1"),  # TEST-NET-1: never an address of this machine
+            ("--host", "cannot listen on 192.0.2.1:", "127.0.0.1 or 0.0.0.0"),
+        ),
+    ],
+    ids=[
+        "port-0",
+        "port-out-of-range",
+        "port-text",
+        "poll-0",
+        "poll-negative",
+        "poll-nan",
+        "poll-inf",
+        "host-unknown",
+        "host-not-local",
+    ],
+)
+@pytest.mark.usefixtures("fresh_settings", "nothing_starts")
+def test_dashboard_rejects_bad_options_before_serving(
+    args: tuple[str, ...], fragments: tuple[str, ...]
+) -> None:
+    assert_usage_error(run("dashboard", "--port", "18050", *args), *fragments)
+
+
+@pytest.mark.usefixtures("fresh_settings", "nothing_starts")
+def test_dashboard_names_a_port_in_use() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("dashboard", "--port", str(port))
+    assert_usage_error(result, "--port", f"port {port} on 127.0.0.1 is in use")
+
+
+@pytest.mark.usefixtures("fresh_settings", "nothing_starts")
+def test_dashboard_rejects_a_warehouse_url_it_cannot_read() -> None:
+    result = run("dashboard", env={"SOCIALPULSE_WAREHOUSE_URL": "mysql://sp:hunter2@db/social"})
+    assert_usage_error(
+        result, "$SOCIALPULSE_WAREHOUSE_URL", "unsupported warehouse URL 'mysql://***@db/social'"
+    )
+    assert "hunter2" not in result.output
+
+
+@pytest.mark.parametrize("since", ["yesterday", "2026-13-01", "12:00 tomorrow"])
+@pytest.mark.usefixtures("fresh_settings")
+def test_alerts_redeliver_rejects_a_since_that_is_not_a_time(since: str) -> None:
+    result = run("alerts", "redeliver", "--since", since)
+    assert_usage_error(result, "--since", f"'{since}' is not an ISO date or time")
+
+
+@pytest.mark.parametrize("kind", ["not-a-database", "a-folder"])
+@pytest.mark.parametrize("dry_run", [(), ("--dry-run",)], ids=["requeue", "dry-run"])
+def test_alerts_redeliver_names_an_outbox_it_cannot_read(
+    fresh_settings: Path, kind: str, dry_run: tuple[str, ...]
+) -> None:
+    path = fresh_settings / "outbox" / "outbox-0.sqlite3"
+    if kind == "a-folder":
+        path.mkdir(parents=True)
+    else:
+        path.parent.mkdir(parents=True)
+        path.write_text("not sqlite")
+    result = run("alerts", "redeliver", *dry_run)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    assert f"error: cannot read the webhook outbox {path} (" in said(result)
+    assert f"move this one out of {path.parent}" in said(result)
+
+
+@pytest.mark.parametrize(
+    ("data", "args", "fragments"),
+    [
+        ("missing", (), ("--data", "does not exist")),
+        ("empty-dir", (), ("empty-dir: no <split>_text.txt with its _labels.txt",)),
+        ("headers.tsv", (), ("headers.tsv: no ['label', 'text'] column",)),
+        ("notes.txt", (), ("notes.txt: give a directory of <split>_text.txt pairs or a .tsv",)),
+        ("few.tsv", (), ("at least 5 examples for --folds=5", "lower --folds")),
+        ("words.tsv", (), ("words.tsv:2: label 'positive' is not one of 0, 1",)),
+        ("empty-dir", ("--folds", "1"), ("--folds", "greater than or equal to 2")),
+        ("empty-dir", ("--kind", "bert"), ("--kind", "'bert' is not one of")),
+        ("empty-dir", ("--exclude", "missing.txt"), ("--exclude", "does not exist")),
+    ],
+    ids=[
+        "missing",
+        "empty-dir",
+        "tsv-header",
+        "not-tsv",
+        "few",
+        "label-word",
+        "folds",
+        "kind",
+        "exclude",
+    ],
+)
+def test_sentiment_train_rejects_bad_data_and_options(
+    tmp_path: Path, data: str, args: tuple[str, ...], fragments: tuple[str, ...]
+) -> None:
+    (tmp_path / "empty-dir").mkdir()
+    (tmp_path / "headers.tsv").write_text("a\tb\n1\t2\n")
+    (tmp_path / "notes.txt").write_text("hello\n")
+    (tmp_path / "few.tsv").write_text("label\ttext\n2\tgreat\n")
+    (tmp_path / "words.tsv").write_text("label\ttext\npositive\tgreat\n")
+    args = tuple(str(tmp_path / arg) if arg == "missing.txt" else arg for arg in args)
+    output = tmp_path / "model"
+    result = run(
+        "sentiment", "train", "--data", str(tmp_path / data), "--output", str(output), *args
+    )
+    assert_usage_error(result, *fragments)
+    assert not output.exists()

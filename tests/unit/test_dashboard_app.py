@@ -261,6 +261,7 @@ def test_cli_command_serves_the_app_on_localhost_by_default(
     served = {}
     monkeypatch.setattr(command, "get_settings", lambda: settings)
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.update(options, app=app))
+    monkeypatch.setattr(command, "check_listen", lambda host, port: None)  # ports may be taken
     cli = typer.Typer()
     command.register(cli)
     cli.command("noop")(lambda: None)  # with two commands Typer keeps the command name
@@ -422,6 +423,7 @@ def test_cli_masks_the_warehouse_password_and_says_how_to_sign_in(
     )
     monkeypatch.setattr(command, "get_settings", lambda: postgres)
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: None)
+    monkeypatch.setattr(command, "check_listen", lambda host, port: None)  # ports may be taken
     cli = typer.Typer()
     command.register(cli)
     cli.command("noop")(lambda: None)
