@@ -30,10 +30,12 @@ def read_keyword_baselines(lake: Lake) -> Baselines:
     path = lake.path(*KEYWORD_BASELINES_PATH)
     if not lake.fs.exists(path):
         return {}
-    frame = lake.read([path]).select("key", "hour_of_week", "posts_centre", "posts_spread")
+    # With pyarrow, not polars: the stream process then never loads polars (and its threads).
+    table = lake.read_table(path).select(["key", "hour_of_week", "posts_centre", "posts_spread"])
+    columns = [column.to_pylist() for column in table.columns]
     return {
         (key, int(how)): (float(centre), float(spread))
-        for key, how, centre, spread in frame.iter_rows()
+        for key, how, centre, spread in zip(*columns, strict=True)
     }
 
 

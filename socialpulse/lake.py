@@ -17,10 +17,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fsspec
-import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -32,6 +31,9 @@ from socialpulse.contracts import (
 )
 from socialpulse.schema import POST_ARROW_SCHEMA, column_checker
 from socialpulse.settings import Settings
+
+if TYPE_CHECKING:
+    import polars as pl
 
 # What the stream lands: the canonical post, where it came from, and the enrichment.
 LANDING_ARROW_SCHEMA = pa.schema(
@@ -98,6 +100,8 @@ class Lake:
         return sorted(p for p in self.fs.find(base) if p.endswith(".parquet"))
 
     def read(self, paths: Iterable[str]) -> pl.DataFrame:
+        import polars as pl  # here, not at the top: the stream lands with pyarrow alone
+
         frames = [pl.from_arrow(self.read_table(p)) for p in paths]
         return pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
 

@@ -32,6 +32,24 @@ log = logging.getLogger(__name__)
 IDLE_POLL_FIRST = timedelta(milliseconds=1)
 IDLE_POLL_DOUBLINGS = 6
 
+# librdkafka settings of the source's consumers unless `kafka_config` sets them. Bytewax's
+# KafkaSource builds one consumer per partition, and by default each prefetches its partition
+# until its queue holds 64 MiB or 100,000 messages: on a backlog, the topic decompressed, outside
+# the Python heap (4 bare consumers over 100,000 posts on 4 partitions, 38.5 MiB of JSON, queued
+# all of it: +107 MiB RSS, about 1 KB a message). The queue limit is checked before each fetch and
+# a fetch is bounded in compressed bytes (zstd batches grow about 7-fold), so with these a
+# partition queues about one 1 MiB fetch, ~7 MB of posts, however long the backlog. Measured on
+# 100,000 posts, where one fetch is still most of a partition: `socialpulse stream -w 1` peaks at
+# 404-413 MiB RSS (3 runs) against 423-451 MiB (7 runs), posts/s unchanged; see
+# benchmarks/stream/memory.md, "Kafka prefetch".
+SOURCE_CONSUMER_DEFAULTS: dict[str, str] = {
+    "queued.max.messages.kbytes": "1024",
+    "fetch.max.bytes": str(1 << 20),  # librdkafka requires >= message.max.bytes (1,000,000)
+    # A full queue is looked at again after 100 ms instead of 1 s, so a partition read faster
+    # than one fetch a second (posts not compressed) does not wait on the back-off.
+    "fetch.queue.backoff.ms": "100",
+}
+
 
 class _BoundedPartition(StatefulSourcePartition[Any, Any]):
     """Stops a Kafka partition once it has emitted the message at `last_offset`."""
@@ -393,7 +411,7 @@ class PostsKafkaSource(KafkaSource):
         stream_time: StreamTime | None = None,
         cluster: ClusterTime | None = None,
     ) -> None:
-        config = dict(kafka_config)
+        config = {**SOURCE_CONSUMER_DEFAULTS, **kafka_config}
         brokers = config.pop("bootstrap.servers").split(",")
         super().__init__(
             brokers,

@@ -8,12 +8,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import polars as pl
 import typer
 
 from socialpulse.cli.checks import writable_output
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from socialpulse.detection import SurpriseDetector
 
 # Long inputs report progress this often (NAB's longest series has about 16,000 rows).
@@ -36,6 +37,8 @@ def parse_scales(text: str) -> tuple[float, ...]:
 
 def read_series(source: Path) -> pl.DataFrame:
     """INPUT as text timestamps and float values; a clear usage error for anything else."""
+    import polars as pl
+
     try:
         # Timestamps stay text, so OUTPUT repeats them exactly as INPUT has them.
         frame = pl.read_csv(source, schema_overrides={"timestamp": pl.String})
@@ -60,6 +63,8 @@ def read_series(source: Path) -> pl.DataFrame:
 
 def parse_values(frame: pl.DataFrame, source: Path) -> list[float]:
     """The values as floats; an empty value counts as 0."""
+    import polars as pl
+
     values = frame["value"].cast(pl.Float64, strict=False)
     _reject_unreadable(source, frame["value"].cast(pl.String), values, "value", "a number")
     return values.fill_null(0.0).to_list()
@@ -80,6 +85,8 @@ def _reject_unreadable(
 
 def parse_timestamps(frame: pl.DataFrame, source: Path) -> list[datetime | None]:
     """Timestamps for the time-of-day profile; None where a row has none."""
+    import polars as pl
+
     try:
         parsed = frame["timestamp"].str.to_datetime(strict=False)
     except pl.exceptions.PolarsError:
@@ -148,6 +155,8 @@ def detect(
     calibrated tail probability of the row's surprise, so one threshold (e.g. 0.995) means the
     same on every series. See docs/detection.md.
     """
+    import polars as pl
+
     from socialpulse.detection import SurpriseDetector
     from socialpulse.detection.volume_detector import TRANSFORMS
 

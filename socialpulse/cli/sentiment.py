@@ -9,7 +9,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
 import typer
 
 from socialpulse.cli.checks import writable_output
@@ -98,6 +97,8 @@ def sentiment(
         raise typer.BadParameter(
             "give both --input TEXTS.txt and --output OUT.csv (or use `sentiment train`)"
         )
+    import polars as pl
+
     from socialpulse.sentiment import load_stream_scorer
     from socialpulse.sentiment.encoder import EncoderScorer
     from socialpulse.sentiment.scorers import MODEL_ENV
