@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from socialpulse.cli.checks import parse_days
+from socialpulse.cli.checks import load_settings, parse_days
 from socialpulse.redaction import redact
 from socialpulse.settings import get_settings
 
@@ -32,10 +32,10 @@ def batch(
     <state_dir>/dagster (or DAGSTER_HOME), so `make dagster` shows them. A failed blocking check
     stops the day's downstream assets and the command. Re-running a day replaces it.
     """
+    settings = load_settings(get_settings)  # first: the asset modules read settings on import
     from socialpulse.lake import Lake, landed_days
     from socialpulse_assets.run import DailyRunFailed, materialise_days
 
-    settings = get_settings()
     days = day or landed_days(Lake.from_settings(settings))
     if not days:
         console.print(

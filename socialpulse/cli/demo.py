@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from socialpulse.cli.checks import share
+from socialpulse.cli.checks import load_settings, share
 from socialpulse.redaction import redact
 from socialpulse.settings import get_settings
 
@@ -21,14 +21,14 @@ def demo(
     seed: int = typer.Option(7, help="Seed of the synthetic generator."),
 ) -> None:
     """Generate posts, push them through Kafka and the dataflow, land and load them, summarise."""
+    share(malformed_rate, "--malformed-rate")
+    settings = load_settings(get_settings)  # first: the asset modules read settings on import
     from socialpulse.demo import run_demo
     from socialpulse_assets.run import DailyRunFailed
 
-    share(malformed_rate, "--malformed-rate")
-
     try:
         summary = run_demo(
-            get_settings(),
+            settings,
             posts=posts,
             malformed_rate=malformed_rate,
             seed=seed,

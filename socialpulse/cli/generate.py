@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from socialpulse.cli.checks import positive, share, writable_output
+from socialpulse.cli.checks import load_settings, positive, share, writable_output
 from socialpulse.settings import Settings, get_settings
 
 console = Console(stderr=True)
@@ -35,7 +35,7 @@ def open_target(target: str) -> Iterator[tuple[Callable[[bytes, bytes | None], N
     if target.startswith("kafka://"):
         from socialpulse.kafka_producer import PostProducer
 
-        settings = get_settings()
+        settings = load_settings(get_settings)
         bootstrap, topic = parse_kafka_target(target, settings)
         with PostProducer(settings.model_copy(update={"kafka_bootstrap": bootstrap})) as producer:
             yield (lambda value, key: producer.send(topic, value, key=key)), f"{bootstrap}/{topic}"
