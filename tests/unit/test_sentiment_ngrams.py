@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import socialpulse.sentiment.ngrams as ngrams_module
-from socialpulse.sentiment import NgramScorer
+from socialpulse.sentiment import NgramScorer, load_stream_scorer
 from socialpulse.sentiment.fast import LABELS
 from socialpulse.sentiment.ngrams import hashed_features, tokens, word_hashes
 
@@ -141,3 +141,11 @@ def test_save_load_round_trip(scorer: NgramScorer, tmp_path: Path) -> None:
 def test_bucket_count_must_be_a_power_of_two() -> None:
     with pytest.raises(ValueError, match="2\\*\\*k"):
         NgramScorer(np.zeros((100, 3)), [0.0, 0.0, 0.0], np.zeros((5, 3)))
+
+
+def test_stream_scorer_defaults_to_the_ngram_scorer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOCIALPULSE_SENTIMENT_MODEL", raising=False)
+    scorer = load_stream_scorer()
+    assert isinstance(scorer, NgramScorer)
+    assert load_stream_scorer() is scorer  # one per process
+    assert scorer("I love it")[0] == "positive"
