@@ -87,7 +87,8 @@ def sentiment(
         "--scorer",
         "-s",
         help="Built-in scorer when no model is given: accurate (multilingual encoder and the "
-        "shipped head, about a dozen texts/s per core) or fast (English lexicon, thousands/s).",
+        "shipped head, about a dozen texts/s per core) or fast (hashed word n-grams, trained on "
+        "English and 7 other languages, tens of thousands/s).",
     ),
 ) -> None:
     """Score every line: label (negative, neutral, positive) and score in [-1, 1], in order."""

@@ -2,6 +2,7 @@
 
 from socialpulse.sentiment.fast import FastScorer
 from socialpulse.sentiment.lexicon import LexiconScorer, label_for
+from socialpulse.sentiment.ngrams import NgramScorer
 from socialpulse.sentiment.scorers import MODEL_ENV, load_stream_scorer
 from socialpulse.sentiment.toxicity_flag import toxicity
 
@@ -9,6 +10,7 @@ __all__ = [
     "MODEL_ENV",
     "FastScorer",
     "LexiconScorer",
+    "NgramScorer",
     "label_for",
     "load_model",
     "load_stream_scorer",

@@ -1,6 +1,6 @@
 """Which sentiment scorer the stream and the CLI use: a trained model by path, or a built-in one
-(`fast`: lexicon features and a softmax layer; `accurate`: the multilingual encoder and the head
-shipped in the package)."""
+(`fast`: hashed word n-grams and a softmax layer, `ngrams.NgramScorer`; `accurate`: the
+multilingual encoder and the head shipped in the package)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from socialpulse.sentiment.fast import FastScorer
+from socialpulse.sentiment.ngrams import NgramScorer
 
 MODEL_ENV = "SOCIALPULSE_SENTIMENT_MODEL"
 BuiltinScorer = Literal["fast", "accurate"]
@@ -23,8 +23,8 @@ def load_stream_scorer(
 ) -> SentimentScorer:
     """The scorer for this process: the model at `model_path`, else at $SOCIALPULSE_SENTIMENT_MODEL,
     else the built-in scorer `builtin` (`fast` for the stream: the `accurate` one embeds about a
-    dozen texts per second and core). All return (label, score in [-1, 1]); the trained and the
-    accurate ones also have `score_batch(texts)`.
+    dozen texts per second and core). All return (label, score in [-1, 1]) and have
+    `score_batch(texts)`.
     """
     chosen = model_path or os.environ.get(MODEL_ENV) or None
     if chosen:
@@ -34,9 +34,9 @@ def load_stream_scorer(
 
 @lru_cache(maxsize=2)
 def _cached_builtin(builtin: BuiltinScorer) -> SentimentScorer:
-    # One scorer per process: loading reads the lexicon, or maps the encoder's weights.
+    # One scorer per process: loading reads the n-gram weights, or maps the encoder's weights.
     if builtin == "fast":
-        return FastScorer.load()
+        return NgramScorer.load()
     if builtin == "accurate":
         from socialpulse.sentiment.encoder import load_encoder_scorer
 

@@ -131,6 +131,7 @@ def test_wheel_carries_its_package_data(wheel: Path) -> None:
         "socialpulse/dashboard/templates/index.html",
         "socialpulse/dashboard/static/dashboard.js",
         "socialpulse/sentiment/data/fast_scorer.json",
+        "socialpulse/sentiment/data/fast_ngrams.npz",
         "socialpulse_assets/dbt_project/dbt_project.yml",
         "socialpulse_assets/dbt_project/models/marts/mart_alerts.sql",
         "socialpulse-0.1.0.dist-info/licenses/LICENSE",

@@ -124,9 +124,12 @@ def test_fit_learns_from_labelled_texts() -> None:
         fit_fast_scorer(["love it", "awful"], [2, 0])
 
 
-def test_stream_scorer_defaults_to_the_fast_scorer(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stream_scorer_default_is_no_longer_the_lexicon_layer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The stream's built-in fast scorer is now ngrams.NgramScorer (tests in
+    # test_sentiment_ngrams.py); FastScorer and its JSON weights stay loadable as above.
     monkeypatch.delenv("SOCIALPULSE_SENTIMENT_MODEL", raising=False)
     scorer = load_stream_scorer()
-    assert isinstance(scorer, FastScorer)
-    assert load_stream_scorer() is scorer  # one per process
+    assert not isinstance(scorer, FastScorer)
     assert scorer("I love it")[0] in LABELS
