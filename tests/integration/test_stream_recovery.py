@@ -305,7 +305,7 @@ def test_two_processes_catching_up_give_the_posts_and_alerts_of_one(
         processes = [_start_stream(env, log, *args) for log, args in zip(logs, runs, strict=True)]
         try:
             done = wait_until(
-                lambda lake_dir=lake_dir: _landed(lake_dir)["id"].n_unique() == len(valid_ids), 120
+                lambda lake_dir=lake_dir: _landed(lake_dir)["id"].n_unique() == len(valid_ids), 300
             )
             assert done, "\n".join(log.read_text()[-3000:] for log in logs)
             time.sleep(2)
