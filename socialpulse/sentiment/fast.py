@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -24,6 +24,25 @@ from socialpulse.sentiment.features import FEATURE_NAMES, lexicon_features
 
 LABELS = ("negative", "neutral", "positive")
 DEFAULT_WEIGHTS = files("socialpulse.sentiment").joinpath("data/fast_scorer.json")
+
+
+def softmax(logits: Sequence[float]) -> tuple[float, float, float]:
+    """Probabilities of `LABELS` from their logits."""
+    top = max(logits)
+    exp = [math.exp(logit - top) for logit in logits]
+    total = sum(exp)
+    return exp[0] / total, exp[1] / total, exp[2] / total
+
+
+def verdict(
+    text: str, probabilities: Callable[[str], tuple[float, float, float]]
+) -> tuple[str, float]:
+    """(the most probable label, P(positive) - P(negative)); blank text is neutral, 0."""
+    if not text.strip():
+        return "neutral", 0.0  # nothing said, nothing felt
+    probs = probabilities(text)
+    best = max(range(len(LABELS)), key=probs.__getitem__)
+    return LABELS[best], probs[2] - probs[0]
 
 
 @dataclass(frozen=True)
@@ -49,17 +68,10 @@ class FastScorer:
             b + sum(w * v for w, v in zip(row, x, strict=True))
             for row, b in zip(self.weights, self.bias, strict=True)
         ]
-        top = max(logits)
-        exp = [math.exp(logit - top) for logit in logits]
-        total = sum(exp)
-        return exp[0] / total, exp[1] / total, exp[2] / total
+        return softmax(logits)
 
     def __call__(self, text: str) -> tuple[str, float]:
-        if not text.strip():
-            return "neutral", 0.0  # nothing said, nothing felt
-        probs = self.probabilities(text)
-        best = max(range(len(LABELS)), key=probs.__getitem__)
-        return LABELS[best], probs[2] - probs[0]
+        return verdict(text, self.probabilities)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from socialpulse.sentiment.encoder import _ESCAPE, _unescape_json_escapes
-from socialpulse.sentiment.fast import LABELS
+from socialpulse.sentiment.fast import LABELS, softmax, verdict
 from socialpulse.sentiment.features import NEGATION_SCALAR, NEGATIONS, NORMALIZE_ALPHA, valences
 
 DEFAULT_WEIGHTS = files("socialpulse.sentiment").joinpath("data/fast_ngrams.npz")
@@ -201,17 +201,10 @@ class NgramScorer:
             bias + sum(map(column.__getitem__, rows)) + sum(map(float.__mul__, lexicon, weights))
             for bias, column, weights in zip(self._bias, self._columns, self._valence, strict=True)
         ]
-        top = max(logits)
-        exp = [math.exp(logit - top) for logit in logits]
-        total = sum(exp)
-        return exp[0] / total, exp[1] / total, exp[2] / total
+        return softmax(logits)
 
     def __call__(self, text: str) -> tuple[str, float]:
-        if not text.strip():
-            return "neutral", 0.0  # nothing said, nothing felt
-        probs = self.probabilities(text)
-        best = max(range(len(LABELS)), key=probs.__getitem__)
-        return LABELS[best], probs[2] - probs[0]
+        return verdict(text, self.probabilities)
 
     def logits_batch(self, texts: Sequence[str]) -> np.ndarray:
         """Each text's logits; words hashed once per batch, bigrams and sums in numpy."""
