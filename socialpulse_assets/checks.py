@@ -17,10 +17,8 @@ from dagster import (
 
 from quality import suites
 from quality.validation import Report, validate
-from socialpulse.settings import get_settings
-from socialpulse_assets.resources import WarehouseResource
+from socialpulse_assets.resources import BatchSettingsResource, WarehouseResource
 
-_settings = get_settings()
 VOLUME_BAND = (0.2, 5.0)  # a day's posts against the mean of the previous week
 
 
@@ -145,26 +143,32 @@ def alerts_expectations(
     asset="trending_challenges",
     description="No challenge trends below the minimum support (posts and distinct authors).",
 )
-def trending_challenges_meet_minimum_support(warehouse: WarehouseResource) -> AssetCheckResult:
-    return _support_check(warehouse, "trending_challenges")
+def trending_challenges_meet_minimum_support(
+    warehouse: WarehouseResource, batch_settings: BatchSettingsResource
+) -> AssetCheckResult:
+    return _support_check(warehouse, batch_settings, "trending_challenges")
 
 
 @asset_check(
     asset="trending_music",
     description="No sound trends below the minimum support (posts and distinct authors).",
 )
-def trending_music_meets_minimum_support(warehouse: WarehouseResource) -> AssetCheckResult:
-    return _support_check(warehouse, "trending_music")
+def trending_music_meets_minimum_support(
+    warehouse: WarehouseResource, batch_settings: BatchSettingsResource
+) -> AssetCheckResult:
+    return _support_check(warehouse, batch_settings, "trending_music")
 
 
-def _support_check(warehouse: WarehouseResource, table: str) -> AssetCheckResult:
+def _support_check(
+    warehouse: WarehouseResource, batch_settings: BatchSettingsResource, table: str
+) -> AssetCheckResult:
     with warehouse.connect() as db:
         if not db.has_table(table):
             return AssetCheckResult(passed=True, metadata={"note": "table not built yet"})
         below = db.query(
             f"SELECT day, rank, key, posts, authors FROM {table} "
             "WHERE posts < ? OR authors < ? ORDER BY day, rank LIMIT 10",
-            (_settings.trending_min_posts, _settings.trending_min_authors),
+            (batch_settings.trending_min_posts, batch_settings.trending_min_authors),
         )
     return AssetCheckResult(
         passed=below.is_empty(),

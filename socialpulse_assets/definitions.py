@@ -1,15 +1,24 @@
 """The whole SocialPulse code location, resources chosen by SOCIALPULSE_ENV.
 
-`build_definitions` wires one runtime's settings into assets, checks, jobs and resources; `defs`
-is what `dagster dev` and the daemon load. `socialpulse batch` and the demo launch the same
-`daily_batch` job from it (see `socialpulse_assets.run`).
+`build_definitions` wires one runtime's settings into assets, checks, jobs and resources: the
+daily partitions' first day, and the resources (the `batch_settings` one carries what assets
+and checks read at run time). `defs` is what `dagster dev`, the daemon and the run workers
+load: Dagster calls it once per process, and only then are the settings read, so importing any
+module of the code location reads no environment. `socialpulse batch` and the demo launch the
+same `daily_batch` job from `build_definitions` (see `socialpulse_assets.run`).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from dagster import AssetSpec, Definitions, FreshnessPolicy, load_assets_from_modules
+from dagster import (
+    AssetSpec,
+    Definitions,
+    FreshnessPolicy,
+    definitions,
+    load_assets_from_modules,
+)
 
 from socialpulse.settings import Settings, get_settings
 from socialpulse_assets.assets import (
@@ -23,6 +32,7 @@ from socialpulse_assets.assets.marts import build_dbt_models
 from socialpulse_assets.automation import daily_job, daily_schedule, new_landing_files
 from socialpulse_assets.checks import CHECKS
 from socialpulse_assets.dbt import prepared_dbt_project
+from socialpulse_assets.partitions import daily_partitions, on_partitions
 from socialpulse_assets.resources import RESOURCES_BY_ENV
 
 # Who answers for each group's assets (the UI shows them and filters by them): the pipeline's
@@ -55,7 +65,8 @@ def _with_owners_and_freshness(spec: AssetSpec) -> AssetSpec:
 
 
 def build_definitions(settings: Settings) -> Definitions:
-    return Definitions(
+    """The code location for one runtime's `settings`: its partitions and its resources."""
+    location = Definitions(
         assets=[
             lake_ingest.landing,
             *load_assets_from_modules([lake_ingest, analytics, backfill, text_insights, report]),
@@ -66,7 +77,16 @@ def build_definitions(settings: Settings) -> Definitions:
         schedules=[daily_schedule],
         sensors=[new_landing_files],
         resources=RESOURCES_BY_ENV[settings.env](settings),
-    ).map_asset_specs(func=_with_owners_and_freshness)
+    )
+    # The assets are declared over partitions from the default first day; these start on the
+    # configured one (SOCIALPULSE_BATCH_START).
+    partitions = daily_partitions(settings.batch_start)
+    return location.map_asset_specs(func=_with_owners_and_freshness).map_asset_specs(
+        func=lambda spec: on_partitions(spec, partitions)
+    )
 
 
-defs = build_definitions(get_settings())
+@definitions
+def defs() -> Definitions:
+    """The code location for this process's settings (`SOCIALPULSE_*` and `.env`)."""
+    return build_definitions(get_settings())

@@ -1,11 +1,14 @@
-"""Lake and warehouse resources, one mapping per environment (Settings.env).
+"""Lake, warehouse and batch-settings resources, one mapping per environment (Settings.env).
 
 local: the lake is a directory and the warehouse DuckDB, nothing to start.
 production: the lake is S3 through dagster-aws's `S3Resource` (its endpoint, region and
 credentials are what the lake's s3fs and the landing sensor use) and the warehouse Postgres.
+Both: `batch_settings` carries the settings that assets and checks read when they run.
 """
 
 from __future__ import annotations
+
+from typing import TypeVar
 
 from dagster import ConfigurableResource, EnvVar
 from dagster_aws.s3 import S3Resource
@@ -47,6 +50,37 @@ class WarehouseResource(ConfigurableResource):
         return Warehouse(self.url)
 
 
+class BatchSettingsResource(ConfigurableResource):
+    """The settings the batch assets and checks use at run time, read when the Definitions are
+    built (an asset's run config, where it has the same field, overrides them for one run)."""
+
+    baseline_weeks: int
+    trending_min_posts: int
+    trending_min_authors: int
+    spark_master: str
+    sentiment_model: str | None = None
+    state_dir: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> BatchSettingsResource:
+        return cls(
+            baseline_weeks=settings.baseline_weeks,
+            trending_min_posts=settings.trending_min_posts,
+            trending_min_authors=settings.trending_min_authors,
+            spark_master=settings.spark_master,
+            sentiment_model=str(settings.sentiment_model) if settings.sentiment_model else None,
+            state_dir=str(settings.state_dir),
+        )
+
+
+T = TypeVar("T")
+
+
+def or_setting(run_value: T | None, setting: T) -> T:
+    """A run config's value, or the setting's where the run config leaves it out (None)."""
+    return setting if run_value is None else run_value
+
+
 def s3_resource(settings: Settings, *, secrets_from_env: bool) -> S3Resource:
     if secrets_from_env:
         # Secrets stay environment variables resolved at run time, never baked into definitions.
@@ -71,6 +105,7 @@ def local_resources(settings: Settings) -> dict[str, object]:
             url=settings.resolved_lake_url, s3=s3_resource(settings, secrets_from_env=False)
         ),
         "warehouse": WarehouseResource(url=settings.resolved_warehouse_url),
+        "batch_settings": BatchSettingsResource.from_settings(settings),
     }
 
 
@@ -81,6 +116,7 @@ def production_resources(settings: Settings) -> dict[str, object]:
             url=settings.resolved_lake_url, s3=s3_resource(settings, secrets_from_env=True)
         ),
         "warehouse": WarehouseResource(url=EnvVar("SOCIALPULSE_WAREHOUSE_URL")),
+        "batch_settings": BatchSettingsResource.from_settings(settings),
     }
 
 

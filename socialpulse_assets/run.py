@@ -33,7 +33,6 @@ from socialpulse.services.processes import pid_alive
 from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
 from socialpulse_assets.automation import DAILY_JOB, DAILY_SELECTION
-from socialpulse_assets.partitions import daily
 
 # Progress goes through `say`; Dagster's own step-by-step log stays in the instance (the UI).
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -157,7 +156,7 @@ def materialise_days(
                 left_out = left_out.downstream()
         chosen = DAILY_SELECTION - left_out
         selection = sorted(chosen.resolve(definitions.resolve_asset_graph()))
-    partition_keys = daily.get_partition_keys()
+    partition_keys = job.partitions_def.get_partition_keys()  # from settings.batch_start
     valid = set(partition_keys)
     summary = BatchSummary(kept_days=day_range(partition_keys))
     summary.skipped = sorted(set(days) - valid)

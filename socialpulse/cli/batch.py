@@ -32,7 +32,7 @@ def batch(
     <state_dir>/dagster (or DAGSTER_HOME), so `make dagster` shows them. A failed blocking check
     stops the day's downstream assets and the command. Re-running a day replaces it.
     """
-    settings = load_settings(get_settings)  # first: the asset modules read settings on import
+    settings = load_settings(get_settings)  # first: a malformed setting is one usage error
     from socialpulse.lake import Lake, landed_days
     from socialpulse_assets.run import DailyRunFailed, materialise_days
 

@@ -22,7 +22,7 @@ def demo(
 ) -> None:
     """Generate posts, push them through Kafka and the dataflow, land and load them, summarise."""
     share(malformed_rate, "--malformed-rate")
-    settings = load_settings(get_settings)  # first: the asset modules read settings on import
+    settings = load_settings(get_settings)  # first: a malformed setting is one usage error
     from socialpulse.demo import run_demo
     from socialpulse_assets.run import DailyRunFailed
 

@@ -16,7 +16,6 @@ from socialpulse.batch.trending import (
 )
 from socialpulse.lake import Lake, landing_files
 from socialpulse.loading import deduplicate_posts
-from socialpulse.settings import get_settings
 from socialpulse_assets.metadata import (
     bar_chart,
     empty_table_metadata,
@@ -24,20 +23,24 @@ from socialpulse_assets.metadata import (
     table_metadata,
 )
 from socialpulse_assets.partitions import daily
-from socialpulse_assets.resources import LakeResource, WarehouseResource
-
-_settings = get_settings()
+from socialpulse_assets.resources import (
+    BatchSettingsResource,
+    LakeResource,
+    WarehouseResource,
+    or_setting,
+)
 
 
 class BaselineConfig(Config):
-    weeks: int = _settings.baseline_weeks
+    weeks: int | None = None  # default: batch_settings.baseline_weeks (SOCIALPULSE_BASELINE_WEEKS)
     end: str | None = None  # ISO timestamp; default: the start of the current hour
 
 
 class TrendingConfig(Config):
     baseline_days: int = 7
-    min_posts: int = _settings.trending_min_posts
-    min_authors: int = _settings.trending_min_authors
+    # Default: batch_settings' (SOCIALPULSE_TRENDING_MIN_POSTS, SOCIALPULSE_TRENDING_MIN_AUTHORS).
+    min_posts: int | None = None
+    min_authors: int | None = None
     top: int = 50
 
 
@@ -52,25 +55,27 @@ def keyword_baselines(
     config: BaselineConfig,
     lake: LakeResource,
     warehouse: WarehouseResource,
+    batch_settings: BatchSettingsResource,
 ) -> MaterializeResult:
     """Hour-of-week median and 1.4826·MAD per key over the last weeks; the stream reads them."""
+    weeks = or_setting(config.weeks, batch_settings.baseline_weeks)
     now = datetime.now(UTC)
     end = (
         datetime.fromisoformat(config.end).astimezone(UTC)
         if config.end
         else now.replace(minute=0, second=0, microsecond=0)
     )
-    context.log.info(f"keyword_baselines over the {config.weeks} weeks before {end.isoformat()}")
+    context.log.info(f"keyword_baselines over the {weeks} weeks before {end.isoformat()}")
     the_lake = lake.lake()
-    landed = _landed_days(the_lake, (end - timedelta(weeks=config.weeks)).date(), end.date())
+    landed = _landed_days(the_lake, (end - timedelta(weeks=weeks)).date(), end.date())
     baselines = (
-        compute_keyword_baselines(landed, end=end, weeks=config.weeks, computed_at=now)
+        compute_keyword_baselines(landed, end=end, weeks=weeks, computed_at=now)
         if not landed.is_empty()
         else pl.DataFrame()
     )
     if baselines.is_empty():
         context.log.warning(
-            f"no posts landed in the {config.weeks} weeks before {end.isoformat()}: the stream "
+            f"no posts landed in the {weeks} weeks before {end.isoformat()}: the stream "
             "keeps its previous baselines (set `end` in the run config for historical data)"
         )
         with warehouse.connect() as db:  # the table exists for dbt and BI tools all the same
@@ -106,6 +111,7 @@ def _trending(
     config: TrendingConfig,
     lake: LakeResource,
     warehouse: WarehouseResource,
+    batch_settings: BatchSettingsResource,
     table: str,
 ) -> MaterializeResult:
     day = date.fromisoformat(context.partition_key)
@@ -124,8 +130,8 @@ def _trending(
         key,
         day=day,
         baseline_days=config.baseline_days,
-        min_posts=config.min_posts,
-        min_authors=config.min_authors,
+        min_posts=or_setting(config.min_posts, batch_settings.trending_min_posts),
+        min_authors=or_setting(config.min_authors, batch_settings.trending_min_authors),
         top=config.top,
     )
     with warehouse.connect() as db:
@@ -157,9 +163,10 @@ def trending_challenges(
     config: TrendingConfig,
     lake: LakeResource,
     warehouse: WarehouseResource,
+    batch_settings: BatchSettingsResource,
 ) -> MaterializeResult:
     """Challenges of the day ranked by engagement-weighted growth against their own baseline."""
-    return _trending(context, config, lake, warehouse, "trending_challenges")
+    return _trending(context, config, lake, warehouse, batch_settings, "trending_challenges")
 
 
 @asset(deps=["music"], partitions_def=daily, group_name="analytics")
@@ -168,9 +175,10 @@ def trending_music(
     config: TrendingConfig,
     lake: LakeResource,
     warehouse: WarehouseResource,
+    batch_settings: BatchSettingsResource,
 ) -> MaterializeResult:
     """Sounds of the day ranked by engagement-weighted growth against their own baseline."""
-    return _trending(context, config, lake, warehouse, "trending_music")
+    return _trending(context, config, lake, warehouse, batch_settings, "trending_music")
 
 
 @asset(deps=["posts"], partitions_def=daily, group_name="analytics")

@@ -1,6 +1,7 @@
 """Spark backfill: the cleansed tables, trending and keyword_baselines over many days in one run."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 from dagster import (
@@ -16,21 +17,36 @@ from dagster import (
 from socialpulse.batch.baselines import write_keyword_baselines
 from socialpulse.batch.cleansing import TABLE_KEYS, refresh_dimensions
 from socialpulse.contracts import CLEANSED_ZONE
-from socialpulse.settings import get_settings
 from socialpulse_assets.assets.lake_ingest import FACT_TABLES, landing
 from socialpulse_assets.partitions import daily
-from socialpulse_assets.resources import LakeResource, WarehouseResource
-
-_settings = get_settings()
+from socialpulse_assets.resources import (
+    BatchSettingsResource,
+    LakeResource,
+    WarehouseResource,
+    or_setting,
+)
 
 
 class SparkBackfillConfig(Config):
-    master: str = _settings.spark_master
-    baseline_weeks: int = _settings.baseline_weeks
+    # Left out (None): batch_settings' value (SOCIALPULSE_SPARK_MASTER, _BASELINE_WEEKS,
+    # _TRENDING_MIN_POSTS, _TRENDING_MIN_AUTHORS).
+    master: str | None = None
+    baseline_weeks: int | None = None
     trending_baseline_days: int = 7
-    min_posts: int = _settings.trending_min_posts
-    min_authors: int = _settings.trending_min_authors
+    min_posts: int | None = None
+    min_authors: int | None = None
     top: int = 50
+
+    def with_settings(self, settings: BatchSettingsResource) -> "SparkBackfillConfig":
+        """This config with what it leaves out taken from the settings."""
+        return self.model_copy(
+            update={
+                "master": or_setting(self.master, settings.spark_master),
+                "baseline_weeks": or_setting(self.baseline_weeks, settings.baseline_weeks),
+                "min_posts": or_setting(self.min_posts, settings.trending_min_posts),
+                "min_authors": or_setting(self.min_authors, settings.trending_min_authors),
+            }
+        )
 
 
 def _to_polars(frame) -> pl.DataFrame:
@@ -49,6 +65,7 @@ def spark_backfill(
     config: SparkBackfillConfig,
     lake: LakeResource,
     warehouse: WarehouseResource,
+    batch_settings: BatchSettingsResource,
 ) -> MaterializeResult:
     """Recompute a range of days with PySpark reading the lake over s3a:// (or a directory).
 
@@ -66,6 +83,7 @@ def spark_backfill(
         trending,
     )
 
+    config = config.with_settings(batch_settings)
     window = context.partition_time_window
     first_day = window.start.date()
     last_day = (window.end - timedelta(days=1)).date()
@@ -76,7 +94,8 @@ def spark_backfill(
     lake_settings = lake.settings()
     the_lake = lake.lake()
     spark = spark_session(
-        lake_settings.model_copy(update={"state_dir": _settings.state_dir}), config.master
+        lake_settings.model_copy(update={"state_dir": Path(batch_settings.state_dir)}),
+        config.master,
     )
     spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
     try:

@@ -66,7 +66,7 @@ def cleansed_tables(
     the_lake = lake.lake()
     landing = landing_files(the_lake)
     files = [path for path in landing if landing_day(path) == day]
-    kept_days = daily.get_partition_keys()
+    kept_days = context.assets_def.partitions_def.get_partition_keys()
     skipped = out_of_range(the_lake, landing, set(kept_days))
     if skipped.rows or skipped.unreadable_files:
         context.log.warning(

@@ -17,21 +17,24 @@ from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataVa
 from socialpulse.contracts import report_folder
 from socialpulse.lake import utc_day_bounds
 from socialpulse.sentiment import toxicity
-from socialpulse.settings import get_settings
 from socialpulse.text.language_model import characteristic_phrases
 from socialpulse.text.wordclouds import write_word_clouds
 from socialpulse_assets.partitions import daily
-from socialpulse_assets.resources import LakeResource, WarehouseResource
+from socialpulse_assets.resources import (
+    BatchSettingsResource,
+    LakeResource,
+    WarehouseResource,
+    or_setting,
+)
 
 TOP_CHALLENGES = 5
 
 
 class TextInsightsConfig(Config):
     # A `socialpulse sentiment train` artifact: the day's posts are re-scored with it and the
-    # agreement with the stream's labels reported. Default: SOCIALPULSE_SENTIMENT_MODEL, if set.
-    sentiment_model: str | None = (
-        str(get_settings().sentiment_model) if get_settings().sentiment_model else None
-    )
+    # agreement with the stream's labels reported. Default: batch_settings.sentiment_model
+    # (SOCIALPULSE_SENTIMENT_MODEL), if set.
+    sentiment_model: str | None = None
     # Without a model: re-score with the built-in accurate scorer (the multilingual encoder and
     # its shipped head; about a dozen posts per second and core, so off by default).
     accurate_sentiment: bool = False
@@ -74,8 +77,10 @@ def text_insights(
     config: TextInsightsConfig,
     lake: LakeResource,
     warehouse: WarehouseResource,
+    batch_settings: BatchSettingsResource,
 ) -> MaterializeResult:
     """Characteristic phrases and word clouds per sentiment, keyword and top challenge; toxicity."""
+    sentiment_model = or_setting(config.sentiment_model, batch_settings.sentiment_model)
     day = date.fromisoformat(context.partition_key)
     start, end = utc_day_bounds(day)
     with warehouse.connect() as db:
@@ -101,18 +106,16 @@ def text_insights(
     flags = [toxicity(text) for text in posts["text"]]
     model_labels: list[str | None] = [None] * posts.height
     model_metadata = {}
-    if config.sentiment_model or config.accurate_sentiment:
+    if sentiment_model or config.accurate_sentiment:
         from socialpulse.sentiment import load_model
         from socialpulse.sentiment.encoder import load_encoder_scorer
 
-        model = (
-            load_model(config.sentiment_model) if config.sentiment_model else load_encoder_scorer()
-        )
+        model = load_model(sentiment_model) if sentiment_model else load_encoder_scorer()
         scored = model.score_batch(posts["text"].to_list())
         model_labels = [label for label, _ in scored]
         agree = sum(a == b for a, b in zip(model_labels, posts["sentiment_label"], strict=True))
         model_metadata = {
-            "sentiment_model": config.sentiment_model or "accurate (shipped encoder head)",
+            "sentiment_model": sentiment_model or "accurate (shipped encoder head)",
             "model_agreement_with_stream": round(agree / posts.height, 4),
         }
     post_flags = pl.DataFrame(

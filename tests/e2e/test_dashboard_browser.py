@@ -73,7 +73,11 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     from dagster import materialize
 
     from socialpulse_assets.assets import analytics, lake_ingest, text_insights
-    from socialpulse_assets.resources import LakeResource, WarehouseResource
+    from socialpulse_assets.resources import (
+        BatchSettingsResource,
+        LakeResource,
+        WarehouseResource,
+    )
 
     state = tmp_path_factory.mktemp("dashboard-state")
     settings = Settings(state_dir=state, watchlist="acme", dashboard_token=TOKEN)
@@ -82,6 +86,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     resources = {
         "lake": LakeResource(url=settings.resolved_lake_url),
         "warehouse": WarehouseResource(url=url),
+        "batch_settings": BatchSettingsResource.from_settings(settings),
     }
     assets = [
         lake_ingest.cleansed_tables,

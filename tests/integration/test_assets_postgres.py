@@ -8,7 +8,12 @@ from socialpulse.lake import Lake
 from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
 from socialpulse_assets.assets import analytics, lake_ingest, report, text_insights
-from socialpulse_assets.resources import LakeResource, WarehouseResource, s3_resource
+from socialpulse_assets.resources import (
+    BatchSettingsResource,
+    LakeResource,
+    WarehouseResource,
+    s3_resource,
+)
 from tests.batch_samples import (
     DAYS,
     TREND_DAY,
@@ -37,6 +42,7 @@ def s3_resources(settings: Settings, warehouse_url: str) -> dict[str, object]:
             url=settings.resolved_lake_url, s3=s3_resource(settings, secrets_from_env=False)
         ),
         "warehouse": WarehouseResource(url=warehouse_url),
+        "batch_settings": BatchSettingsResource.from_settings(settings),
     }
 
 

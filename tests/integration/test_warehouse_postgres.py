@@ -8,9 +8,10 @@ import pytest
 from dagster import materialize
 
 from socialpulse.lake import Lake, write_landing_batch
+from socialpulse.settings import Settings
 from socialpulse.warehouse import NUL_REPLACEMENT, Warehouse
 from socialpulse_assets.assets import lake_ingest, text_insights
-from socialpulse_assets.resources import LakeResource, WarehouseResource
+from socialpulse_assets.resources import BatchSettingsResource, LakeResource, WarehouseResource
 from tests.batch_samples import SMALL_DAY, landing_record
 
 DAY = SMALL_DAY.date().isoformat()
@@ -92,6 +93,7 @@ def test_nul_characters_load_into_postgres_as_into_duckdb(
         resources = {
             "lake": LakeResource(url=str(tmp_path / "lake")),
             "warehouse": WarehouseResource(url=url),
+            "batch_settings": BatchSettingsResource.from_settings(Settings(state_dir=tmp_path)),
         }
         assets = [lake_ingest.cleansed_tables, text_insights.text_insights]
         assert materialize(assets, resources=resources, partition_key=DAY).success
@@ -119,6 +121,7 @@ def test_a_day_without_hashtags_or_keywords_builds_text_insights_on_postgres(
     resources = {
         "lake": LakeResource(url=str(tmp_path / "lake")),
         "warehouse": WarehouseResource(url=postgres_schema_url),
+        "batch_settings": BatchSettingsResource.from_settings(Settings(state_dir=tmp_path)),
     }
     result = materialize(
         [lake_ingest.cleansed_tables, text_insights.text_insights],

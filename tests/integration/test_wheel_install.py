@@ -50,7 +50,7 @@ DASHBOARD_SCRIPT = textwrap.dedent(
     from socialpulse_assets.dbt import dbt_project_dir
     from socialpulse_assets.definitions import defs
     assert dbt_project_dir().is_relative_to(sys.prefix), dbt_project_dir()
-    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    keys = {key.to_user_string() for key in defs().resolve_asset_graph().get_all_asset_keys()}
     assert "mart_alerts" in keys, sorted(keys)
     print("installed wheel ok")
     """

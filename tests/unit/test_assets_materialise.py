@@ -4,10 +4,11 @@ from dagster import materialize
 
 from socialpulse.contracts import cleansed_object_path
 from socialpulse.lake import Lake, write_landing_batch
+from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
 from socialpulse_assets.assets import analytics, lake_ingest
 from socialpulse_assets.partitions import daily
-from socialpulse_assets.resources import LakeResource, WarehouseResource
+from socialpulse_assets.resources import BatchSettingsResource, LakeResource, WarehouseResource
 from tests.batch_samples import landing_record
 
 
@@ -24,6 +25,7 @@ def test_rematerialising_a_partition_never_duplicates_rows(tmp_path) -> None:
     resources = {
         "lake": LakeResource(url=str(tmp_path / "lake")),
         "warehouse": WarehouseResource(url=warehouse_url),
+        "batch_settings": BatchSettingsResource.from_settings(Settings(state_dir=tmp_path)),
     }
     assets = [
         lake_ingest.cleansed_tables,

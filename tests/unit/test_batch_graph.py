@@ -14,9 +14,10 @@ from dagster import materialize
 
 from socialpulse.baselines import read_keyword_baselines
 from socialpulse.lake import Lake, landing_files
+from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
 from socialpulse_assets.assets import analytics
-from socialpulse_assets.resources import LakeResource, WarehouseResource
+from socialpulse_assets.resources import BatchSettingsResource, LakeResource, WarehouseResource
 from tests.batch_samples import (
     land_sample,
 )
@@ -29,6 +30,7 @@ def test_keyword_baselines_asset_writes_what_the_stream_reads(tmp_path) -> None:
     resources = {
         "lake": LakeResource(url=str(tmp_path / "lake")),
         "warehouse": WarehouseResource(url=url),
+        "batch_settings": BatchSettingsResource.from_settings(Settings(state_dir=tmp_path)),
     }
     result = materialize(
         [analytics.keyword_baselines],

@@ -1,4 +1,7 @@
-from socialpulse_assets.definitions import OWNERS_BY_GROUP, defs
+from socialpulse_assets.definitions import OWNERS_BY_GROUP
+from socialpulse_assets.definitions import defs as code_location
+
+defs = code_location()  # what `dagster dev` loads, for this process's settings
 
 EXPECTED_GRAPH = {
     "alerts": ["landing"],
@@ -99,6 +102,7 @@ def test_production_resources_are_s3_and_postgres_from_the_environment() -> None
 
     code = (
         "from socialpulse_assets.definitions import defs\n"
+        "defs = defs()\n"
         "lake = defs.resources['lake']\n"
         "print(type(lake.s3).__module__, lake.url, lake.s3.endpoint_url)\n"
         "url = defs.resources['warehouse'].url\n"

@@ -8,10 +8,11 @@ from dagster import materialize
 from quality import suites
 from quality.validation import validate
 from socialpulse.lake import Lake, write_landing_batch
+from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
 from socialpulse_assets.assets import analytics, lake_ingest
 from socialpulse_assets.checks import CHECKS
-from socialpulse_assets.resources import LakeResource, WarehouseResource
+from socialpulse_assets.resources import BatchSettingsResource, LakeResource, WarehouseResource
 from tests.batch_samples import SMALL_DAY, landing_record
 
 NOW = datetime(2024, 3, 12, tzinfo=UTC)
@@ -126,6 +127,7 @@ def test_a_failing_blocking_check_stops_downstream_assets(tmp_path) -> None:
     resources = {
         "lake": LakeResource(url=str(tmp_path / "lake")),
         "warehouse": WarehouseResource(url=f"duckdb:///{tmp_path / 'w.duckdb'}"),
+        "batch_settings": BatchSettingsResource.from_settings(Settings(state_dir=tmp_path)),
     }
     result = materialize(
         [lake_ingest.cleansed_tables, analytics.trending_challenges, *CHECKS],

@@ -4,9 +4,10 @@ import pytest
 from dagster import materialize
 
 from socialpulse.lake import Lake, write_landing_batch
+from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
 from socialpulse_assets.assets import lake_ingest, text_insights
-from socialpulse_assets.resources import LakeResource, WarehouseResource
+from socialpulse_assets.resources import BatchSettingsResource, LakeResource, WarehouseResource
 from tests.batch_samples import SMALL_DAY, landing_record
 
 TEXTS = [
@@ -36,6 +37,7 @@ def test_text_insights_writes_phrases_clouds_and_flags(tmp_path) -> None:
     resources = {
         "lake": LakeResource(url=str(tmp_path / "lake")),
         "warehouse": WarehouseResource(url=url),
+        "batch_settings": BatchSettingsResource.from_settings(Settings(state_dir=tmp_path)),
     }
     result = materialize(
         [lake_ingest.cleansed_tables, text_insights.text_insights],
@@ -87,6 +89,7 @@ def test_a_trained_model_re_scores_the_day_and_reports_agreement(tmp_path, score
     resources = {
         "lake": LakeResource(url=str(tmp_path / "lake")),
         "warehouse": WarehouseResource(url=url),
+        "batch_settings": BatchSettingsResource.from_settings(Settings(state_dir=tmp_path)),
     }
     result = materialize(
         [lake_ingest.cleansed_tables, text_insights.text_insights],
