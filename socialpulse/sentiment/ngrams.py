@@ -112,6 +112,22 @@ def _rows(hashes: list[int], mask: int) -> list[int]:
     return [h & mask for h in hashes] + [(a * m ^ b) & mask for a, b in pairwise(hashes)]
 
 
+def batch_rows(word_lists: Sequence[Sequence[str]], buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """What `hashed_features` gives, for a batch at once: the text number and the row of every
+    unigram and bigram (words hashed once per batch, bigrams in numpy)."""
+    flat = [word for words in word_lists for word in words]
+    hashes = np.asarray(word_hashes(flat), dtype=np.uint64)
+    rows = np.repeat(np.arange(len(word_lists)), [len(words) for words in word_lists])
+    mask = np.uint64(buckets - 1)
+    index = hashes & mask
+    if len(hashes) > 1:
+        same = rows[1:] == rows[:-1]
+        pairs = (hashes[:-1] * np.uint64(BIGRAM_MULTIPLIER) ^ hashes[1:]) & mask
+        index = np.concatenate([index, pairs[same]])
+        rows = np.concatenate([rows, rows[:-1][same]])
+    return rows, index.astype(np.intp)
+
+
 VALENCE_FEATURES = (
     "compound",
     "positive_mass",
@@ -209,24 +225,10 @@ class NgramScorer:
     def logits_batch(self, texts: Sequence[str]) -> np.ndarray:
         """Each text's logits; words hashed once per batch, bigrams and sums in numpy."""
         n = len(texts)
-        flat: list[str] = []
-        lengths = []
-        lexicon = []
-        for text in texts:
-            words = tokens(text)
-            flat += words
-            lengths.append(len(words))
-            lexicon.append(valence_features(words))
-        hashes = np.asarray(word_hashes(flat), dtype=np.uint64)
-        rows = np.repeat(np.arange(n), lengths)
-        mask = np.uint64(self.buckets - 1)
-        index = hashes & mask
-        if len(hashes) > 1:
-            same = rows[1:] == rows[:-1]
-            pairs = (hashes[:-1] * np.uint64(BIGRAM_MULTIPLIER) ^ hashes[1:]) & mask
-            index = np.concatenate([index, pairs[same]])
-            rows = np.concatenate([rows, rows[:-1][same]])
-        gathered = self.weights[index.astype(np.intp)]
+        word_lists = [tokens(text) for text in texts]
+        lexicon = [valence_features(words) for words in word_lists]
+        rows, index = batch_rows(word_lists, self.buckets)
+        gathered = self.weights[index]
         out = np.empty((n, len(LABELS)))
         for k in range(len(LABELS)):
             out[:, k] = np.bincount(rows, weights=gathered[:, k], minlength=n)

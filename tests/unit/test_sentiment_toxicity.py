@@ -33,6 +33,13 @@ def test_docstring_examples() -> None:
         ("KYS loser", ("kys", "loser")),
         ("I'll kill you", ("i'll kill you",)),
         ("I\u2019ll kill you", ("i'll kill you",)),
+        ("shitty day", ("shit",)),
+        ("#fuckoff", ("fuck",)),
+        ("#fuckbitches", ("fuck",)),
+        ("what a shithead", ("shit",)),
+        ("apeshit", ("shit",)),
+        ("bitch!shut up", ("bitch",)),
+        ("women...fuck", ("fuck",)),
     ],
 )
 def test_flags_listed_terms_through_disguises(text: str, terms: tuple[str, ...]) -> None:
@@ -53,6 +60,10 @@ def test_flags_listed_terms_through_disguises(text: str, terms: tuple[str, ...])
         "Passing the cocktail to my grassy assistant",
         "Pakistan won the match",
         "assess the situation",
+        "shitake risotto",
+        "#parikshitsolutions",
+        "Harshit scored twice",
+        "watch it on #bitchute",
     ],
 )
 def test_leaves_clean_text_alone(text: str) -> None:
