@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "socialpulse.cli.generate",
     "socialpulse.cli.detect",
     "socialpulse.cli.sentiment",
+    "socialpulse.cli.topics",
     "socialpulse.cli.batch",
     "socialpulse.cli.dashboard",
     "socialpulse.cli.alerts",
