@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "socialpulse.cli.detect",
     "socialpulse.cli.sentiment",
     "socialpulse.cli.toxicity",
+    "socialpulse.cli.topics",
     "socialpulse.cli.batch",
     "socialpulse.cli.dashboard",
     "socialpulse.cli.alerts",

@@ -53,12 +53,15 @@ def read_text_lines(path: Path) -> tuple[list[str], list[int]]:
     return lines, undecodable
 
 
-def report_undecodable(path: Path, numbers: list[int], shown: int = 10) -> None:
+def report_undecodable(
+    path: Path, numbers: list[int], shown: int = 10, treated: str = "scored as empty"
+) -> None:
+    """One line on stderr naming the undecodable lines and what became of them (`treated`)."""
     if not numbers:
         return
     listed = ", ".join(str(n) for n in numbers[:shown])
     more = f" and {len(numbers) - shown} more" if len(numbers) > shown else ""
-    typer.echo(f"{path}: line(s) {listed}{more} are not valid UTF-8; scored as empty", err=True)
+    typer.echo(f"{path}: line(s) {listed}{more} are not valid UTF-8; {treated}", err=True)
 
 
 @sentiment_app.callback(invoke_without_command=True)
