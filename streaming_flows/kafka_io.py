@@ -165,12 +165,16 @@ class EventTimeAligner:
     def _peers(self) -> list[PeerTime | None]:
         return self.cluster.peers() if self.cluster is not None else []
 
-    def _others(self, part: str | None) -> list[tuple[datetime | None, timedelta]]:
+    def _others(
+        self, part: str | None, pacing: bool = False
+    ) -> list[tuple[datetime | None, timedelta]]:
         """(bound, lead) of the active partitions but `part`, and of the other processes.
 
         Another process may be `cluster_lead` behind: what it publishes is seconds old
         (`streaming_flows.cluster_time`), and on a backlog seconds are hours of event time, so a
-        lead of `max_lead` would have the processes wait on each other's reports.
+        lead of `max_lead` would have the processes wait on each other's reports. For `pacing`
+        (the lead) another process counts with its newest bound, for stamping with the lowest of
+        its last `IN_FLIGHT` seconds.
         """
         with self._lock:
             others = [
@@ -180,12 +184,15 @@ class EventTimeAligner:
             if peer is None:  # not heard from yet: it holds, like a partition not read yet
                 others.append((None, self.cluster_lead))
             elif not peer.idle:
-                others.append((peer.bound, self.cluster_lead))
+                bound = peer.bound
+                if pacing and bound is not None and peer.latest is not None:
+                    bound = peer.latest
+                others.append((bound, self.cluster_lead))
         return others
 
     def limit_for(self, part: str) -> datetime | None:
         """The latest event time `part` may emit now; None means no limit."""
-        others = self._others(part)
+        others = self._others(part, pacing=True)
         if not others:
             return None
         if any(bound is None for bound, _ in others):
