@@ -444,7 +444,7 @@ class PostsKafkaSource(KafkaSource):
         # this process tells the others of its cluster where it stands (even with none).
         if self._cluster is not None:
             self._cluster.start(self._aligner.local_time)
-        return super().list_parts()
+        return list_topic_parts(self._kafka_config, self._topics)
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any):
         index_text, topic = for_part.split("-", 1)
@@ -460,6 +460,29 @@ class PostsKafkaSource(KafkaSource):
         # Draining stays outermost: once a stop is requested it ends the partition.
         aligned = _AlignedPartition(partition, for_part, self._aligner, self._limits)
         return DrainingPartition(aligned, for_part)
+
+
+def list_topic_parts(
+    kafka_config: Mapping[str, str], topics: list[str], timeout: float = 30
+) -> list[str]:
+    """Bytewax's names (`"<partition>-<topic>"`) of the partitions of `topics`.
+
+    Bytewax's own listing builds its admin client from the consumers' settings, and librdkafka
+    warns at start about each consumer-only property it is given (the prefetch bounds above);
+    this one gets the connection settings only, and a timeout instead of waiting for ever.
+    """
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient(dict(kafka_config))
+    parts = []
+    for topic in topics:
+        metadata = admin.list_topics(topic, timeout=timeout).topics[topic]
+        if metadata.error is not None:
+            raise RuntimeError(
+                f"cannot list the partitions of Kafka topic {topic!r}: {metadata.error.str()}"
+            )
+        parts += [f"{index}-{topic}" for index in sorted(metadata.partitions)]
+    return parts
 
 
 def offset_held_by_partition(
