@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -91,12 +91,14 @@ class ParsedMessage:
 
     `watermark` is the process's event-time watermark when the source emitted it (see
     `EventTimeAligner.watermark`; None while it is not known yet): the windows' clock
-    (`streaming_flows.clock`) moves on with it.
+    (`streaming_flows.clock`) moves on with it. `emitted_at` is the wall-clock time of that
+    moment (`time.time()`), from which the windows measure how long posts are in flight.
     """
 
     message: KafkaSourceMessage[bytes | None, bytes | None]
     result: ParseResult
     watermark: datetime | None = None
+    emitted_at: float | None = None
 
 
 @dataclass
@@ -220,6 +222,10 @@ class EventTimeAligner:
         Before it has partitions it holds them, until the cluster has had time to hand it some
         (`ClusterTime.startup_over`); without any, or once they have all ended, it is idle.
         """
+        in_flight = self.stream_time.in_flight() if self.stream_time is not None else 0.0
+        return replace(self._local_bound(), in_flight=in_flight)
+
+    def _local_bound(self) -> PeerTime:
         with self._lock:
             parts, joined = list(self._parts.values()), self._joined
         if not parts:  # all ended (a bounded run), or none given (yet)
@@ -299,7 +305,15 @@ class _AlignedPartition(StatefulSourcePartition[Any, Any]):
         self._aligner.report(
             self._part, bound, idle or (bound is None and self._has_read), self._emitted
         )
-        return [_stamped(item, watermark) for item, _ in self._items[start : self._next]]
+        emitted_at = time.time()
+        if self._aligner.stream_time is not None and any(
+            isinstance(item, ParsedMessage) and item.result.posts
+            for item, _ in self._items[start : self._next]
+        ):
+            self._aligner.stream_time.note_emitted(emitted_at)
+        return [
+            _stamped(item, watermark, emitted_at) for item, _ in self._items[start : self._next]
+        ]
 
     def _read(self) -> bool:
         """Parse the inner partition's next batch; True once it has read nothing for a while."""
@@ -375,9 +389,9 @@ class _AlignedPartition(StatefulSourcePartition[Any, Any]):
         self._inner.close()
 
 
-def _stamped(item: Any, watermark: datetime | None) -> Any:
+def _stamped(item: Any, watermark: datetime | None, emitted_at: float) -> Any:
     if isinstance(item, ParsedMessage):
-        return ParsedMessage(item.message, item.result, watermark)
+        return ParsedMessage(item.message, item.result, watermark, emitted_at)
     return item
 
 

@@ -363,3 +363,29 @@ def test_a_caught_up_partition_polls_less_and_less_often_up_to_64_ms() -> None:
     inner._batches = _ListPartition(0, [_minutes(0, 2)])._batches
     assert _times(part.next_batch()) == _minutes(0, 2)
     assert part.next_awake() is None
+
+
+def test_the_span_a_process_reports_its_lowest_bound_over_grows_with_the_time_in_flight() -> None:
+    from streaming_flows.cluster_time import (
+        IN_FLIGHT,
+        IN_FLIGHT_FACTOR,
+        MAX_IN_FLIGHT,
+        ClusterTime,
+        PeerTime,
+    )
+
+    cluster = ClusterTime({}, "cluster-time", "c", 0, 3)
+    assert cluster.in_flight_span(0.0) == IN_FLIGHT  # nothing measured: the floor
+    assert cluster.in_flight_span(4.0) == IN_FLIGHT_FACTOR * 4.0  # its own posts are slow
+    # Another process's posts are slower still (the third is not heard from yet).
+    cluster._peers[1] = PeerTime(T0, False, in_flight=9.0)
+    assert cluster.in_flight_span(4.0) == IN_FLIGHT_FACTOR * 9.0
+    cluster._peers[1] = PeerTime(T0, False, in_flight=1e6)
+    assert cluster.in_flight_span(0.0) == MAX_IN_FLIGHT
+    # Reports carry it; those of earlier versions do not (0).
+    _, _, report = PeerTime.from_json(PeerTime(T0, False, in_flight=3.5).to_json("c", 1))
+    assert report.in_flight == 3.5
+    _, _, report = PeerTime.from_json(
+        b'{"cluster": "c", "process": 1, "bound": null, "idle": true}'
+    )
+    assert report.in_flight == 0.0
