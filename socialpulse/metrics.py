@@ -5,7 +5,7 @@ Counters are per process; `snapshot()` reads them for summaries (the demo, `soci
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 MESSAGES = Counter("socialpulse_messages", "Kafka messages read from the posts topic")
 REJECTED = Counter(
@@ -16,6 +16,19 @@ LATE_OBSERVATIONS = Counter(
     "socialpulse_late_observations", "Key observations that arrived after their window closed"
 )
 ALERTS = Counter("socialpulse_alerts", "Alerts emitted, by direction", ["direction"])
+LONGEST_IN_FLIGHT = Gauge(
+    "socialpulse_longest_in_flight_seconds",
+    "Longest time a post took from the Kafka source to the windows, in this run",
+)
+_longest_in_flight = 0.0
+
+
+def note_in_flight(seconds: float) -> None:
+    """A post took `seconds` from the source to the windows (kept if the longest yet)."""
+    global _longest_in_flight
+    if seconds > _longest_in_flight:
+        _longest_in_flight = seconds
+        LONGEST_IN_FLIGHT.set(seconds)
 
 
 def _labelled_totals(counter: Counter) -> dict[str, float]:
@@ -35,4 +48,5 @@ def snapshot() -> dict[str, object]:
         "posts_landed": _labelled_totals(POSTS_LANDED).get("", 0.0),
         "late_observations": _labelled_totals(LATE_OBSERVATIONS).get("", 0.0),
         "alerts": _labelled_totals(ALERTS),
+        "longest_in_flight": _longest_in_flight,
     }

@@ -12,6 +12,9 @@ from socialpulse.contracts import post_keys
 SAMPLE_SIZE = 5
 # Record field the stream's Kafka source stamps its event-time watermark in (not a lake column).
 EVENT_WATERMARK = "event_watermark"
+# Record field with the wall-clock time (`time.time()`) the source emitted the post at (not a lake
+# column): the windows measure from it how long posts take to reach them (`streaming_flows.clock`).
+EMITTED_AT = "emitted_at"
 # The watermark of a post read while the source did not know its event time yet (Bytewax's
 # UTC_MIN, the same value).
 NO_WATERMARK = datetime.min.replace(tzinfo=UTC)
@@ -27,6 +30,8 @@ class Observation:
     sentiment: float | None
     # The source's event-time watermark when the post was read; its own time where there is none.
     watermark: datetime | None = field(default=None, compare=False)
+    # Wall-clock seconds when the source emitted the post (None: not from the stream's source).
+    emitted_at: float | None = field(default=None, compare=False)
 
 
 @dataclass(slots=True)
@@ -93,6 +98,7 @@ def observation_keys(record: Mapping[str, Any]) -> Iterable[tuple[str, Observati
         + (record.get("comments") or 0),
         sentiment=record.get("sentiment_score"),
         watermark=record.get(EVENT_WATERMARK, record["created_at"]),
+        emitted_at=record.get(EMITTED_AT),
     )
     keys = post_keys(record.get("hashtags"), record.get("music_id"), record.get("keywords"))
     for key in sorted(keys):

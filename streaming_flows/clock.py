@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -42,8 +43,12 @@ from typing import Any
 
 from bytewax.operators.windowing import UTC_MAX, UTC_MIN, Clock, ClockLogic
 
+from socialpulse import metrics
+
 # A key with open windows looks at stream time again at least this often.
 RECHECK = timedelta(seconds=1)
+# How long posts took from the source to the windows is remembered this many seconds.
+IN_FLIGHT_MEMORY = 60
 
 
 @dataclass
@@ -56,7 +61,13 @@ class StreamTime:
     """
 
     monotonic: Callable[[], float] = time.monotonic
+    wall_clock: Callable[[], float] = time.time
     _seen: datetime = UTC_MIN
+    # [wall-clock second, longest time in flight noted in it], oldest first.
+    _in_flight: list[list[float]] = field(default_factory=list, init=False, repr=False)
+    # When the source emitted the batches of posts not yet past the flow's first steps (wall
+    # clock, oldest first): a stall there (a model loading, a slow lake write) shows at once.
+    _pending: deque[float] = field(default_factory=deque, init=False, repr=False)
     _idle_reached: datetime = UTC_MIN
     _idle_since: float | None = None
     _idle_from: datetime | None = None
@@ -66,6 +77,48 @@ class StreamTime:
         if stamp > self._seen:
             with self._lock:
                 self._seen = max(self._seen, stamp)
+
+    def note_in_flight(self, emitted_at: float) -> None:
+        """A post the source emitted at wall-clock time `emitted_at` has reached the windows."""
+        now = self.wall_clock()
+        delay, second = now - emitted_at, float(int(now))
+        buckets = self._in_flight
+        if buckets and buckets[-1][0] == second:
+            if delay > buckets[-1][1]:
+                buckets[-1][1] = delay
+            return
+        if buckets:  # the second before is complete
+            metrics.note_in_flight(max(buckets[-1][1], delay))
+        with self._lock:
+            buckets.append([second, delay])
+            while buckets[0][0] <= second - IN_FLIGHT_MEMORY:
+                del buckets[0]
+
+    def note_emitted(self, emitted_at: float) -> None:
+        """The source emitted posts at wall-clock time `emitted_at` (see `note_arrived`)."""
+        if not self._pending or emitted_at > self._pending[-1]:
+            self._pending.append(emitted_at)
+
+    def note_arrived(self, emitted_at: float) -> None:
+        """A post emitted at `emitted_at` is past the flow's first steps (parse, enrich): what
+        was emitted up to then is not waiting there any more."""
+        pending = self._pending
+        while pending and pending[0] <= emitted_at:
+            pending.popleft()
+
+    def in_flight(self) -> float:
+        """How long posts are in flight: the longest a post took from the source to the windows
+        over the last `IN_FLIGHT_MEMORY` seconds, or the age of the oldest batch emitted and not
+        past the first steps yet, if that is longer (0 if nothing was measured)."""
+        now = self.wall_clock()
+        since = int(now) - IN_FLIGHT_MEMORY
+        with self._lock:
+            measured = max((d for second, d in self._in_flight if second > since), default=0.0)
+        try:
+            waiting = now - self._pending[0]
+        except IndexError:  # nothing waiting (another thread may just have taken the last)
+            waiting = 0.0
+        return max(measured, waiting)
 
     def source_idle(self, latest_emitted: datetime | None) -> None:
         """Every partition is idle; `latest_emitted` is the latest event time it emitted."""
@@ -114,6 +167,7 @@ class _SourceWatermarkLogic(ClockLogic[Any, SourceClockState]):
     lateness: timedelta
     in_flight_margin: timedelta
     state: SourceClockState
+    emitted_getter: Callable[[Any], float | None] | None = None
 
     def _advance(self, to: datetime) -> datetime:
         if to > UTC_MIN + self.lateness:
@@ -128,6 +182,10 @@ class _SourceWatermarkLogic(ClockLogic[Any, SourceClockState]):
         stamp = self.stamp_getter(value)
         stamp = timestamp if stamp is None else stamp
         self.stream_time.observe(stamp)
+        if self.emitted_getter is not None:
+            emitted_at = self.emitted_getter(value)
+            if emitted_at is not None:
+                self.stream_time.note_in_flight(emitted_at)
         return timestamp, self._advance(stamp)
 
     def on_notify(self) -> datetime:
@@ -156,6 +214,9 @@ class SourceWatermarkClock(Clock[Any, SourceClockState]):
     stamp_getter: Callable[[Any], datetime | None]
     lateness: timedelta
     in_flight_margin: timedelta = timedelta(minutes=2)
+    # When the source emitted an item (wall-clock seconds; None: unknown): measures how long
+    # posts are in flight to the windows (`StreamTime.in_flight`).
+    emitted_getter: Callable[[Any], float | None] | None = None
 
     def build(self, resume_state: Any) -> _SourceWatermarkLogic:
         return _SourceWatermarkLogic(
@@ -165,6 +226,7 @@ class SourceWatermarkClock(Clock[Any, SourceClockState]):
             self.lateness,
             self.in_flight_margin,
             _resumed_state(resume_state),
+            self.emitted_getter,
         )
 
 

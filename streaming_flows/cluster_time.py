@@ -15,11 +15,15 @@ has passed it, and no process runs more than `CLUSTER_LEAD` of event time ahead 
 (as a partition that has read nothing does), so nobody runs ahead while the cluster starts; one
 with no partition of its own says so once it has had time to be given some (`startup_grace`).
 
-What a process publishes is the lowest bound its partitions had over the last `IN_FLIGHT`
-seconds: posts it emitted before its latest report may still be on their way through its
-workers, and the others must not stamp past them. A report that arrives late is only lower
-still: a stale view holds windows open a little longer, never counts a post late. A single
-process (no `--addresses`) uses none of this.
+What a process publishes is the lowest bound its partitions had over a recent span: posts it
+emitted before its latest report may still be on their way through its workers, and the others
+must not stamp past them. The span is measured, not guessed: each process notes how long posts
+take from its source to its windows (`StreamTime.in_flight`) and publishes it, and the span is
+twice the longest any process saw over the last minute, at least `IN_FLIGHT` seconds (a loaded
+machine slows everything; a fixed 5 s was too short there). A report that arrives late is only
+lower still: a stale view holds windows open a little longer, never counts a post late. For the
+lead, the others go by a process's newest bound (`PeerTime.latest`), so waiting on reports does
+not slow a catch-up. A single process (no `--addresses`) uses none of this.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import orjson
@@ -49,8 +53,19 @@ CLUSTER_LEAD = timedelta(hours=2)
 # on a busy machine: in the two-process catch-up test (16,000 posts, 4 partitions,
 # tests/integration/test_stream_recovery.py) at load average 2 to 7 on 2 cores, 77 to 200 key
 # observations were counted late in each of 4 runs (the code of 2026-11-30 included); with 5 s,
-# none in 2 runs. The price: in a cluster, windows close up to this much later in wall time.
+# none in 2 runs. The price: in a cluster, windows close up to this much later in wall time. The
+# lead (`CLUSTER_LEAD`) goes by each process's newest bound instead (`PeerTime.latest`): by the
+# lowest of 5 s, a process catching up at thousands of posts a second read hours of event time
+# behind the others' reports and waited for them (300,000 posts: 2 processes about 700 posts/s
+# against 2,000 for one).
 IN_FLIGHT = 5.0
+# Under load posts take longer than that: the span is at least this many times the longest any
+# process of the cluster measured a post take from its source to its windows over the last minute
+# (`streaming_flows.clock.StreamTime.in_flight`), up to MAX_IN_FLIGHT seconds. With 5 s alone,
+# the two-process catch-up test counted 334 observations late with the machine's 2 cores loaded
+# 5-fold (load average 10).
+IN_FLIGHT_FACTOR = 2.0
+MAX_IN_FLIGHT = 120.0
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,11 @@ class PeerTime:
 
     bound: datetime | None
     idle: bool
+    # Its partitions' bound now (the newest of the reports `bound` is the lowest of): how far it
+    # has read, for the lead; `bound` is what the others may stamp up to. None: as `bound`.
+    latest: datetime | None = field(default=None, compare=False)
+    # The longest a post took from its source to its windows lately, in seconds (`IN_FLIGHT`).
+    in_flight: float = field(default=0.0, compare=False)
 
     def to_json(self, cluster: str, process: int) -> bytes:
         return orjson.dumps(
@@ -72,6 +92,8 @@ class PeerTime:
                 "process": process,
                 "bound": None if self.bound is None else self.bound.isoformat(),
                 "idle": self.idle,
+                "latest": None if self.latest is None else self.latest.isoformat(),
+                "in_flight": self.in_flight,
             }
         )
 
@@ -79,7 +101,11 @@ class PeerTime:
     def from_json(payload: bytes) -> tuple[str, int, PeerTime]:
         record = orjson.loads(payload)
         bound = None if record["bound"] is None else datetime.fromisoformat(record["bound"])
-        return record["cluster"], int(record["process"]), PeerTime(bound, bool(record["idle"]))
+        latest = record.get("latest")  # absent from the reports of earlier versions
+        latest = None if latest is None else datetime.fromisoformat(latest)
+        in_flight = float(record.get("in_flight") or 0.0)
+        peer = PeerTime(bound, bool(record["idle"]), latest, in_flight)
+        return record["cluster"], int(record["process"]), peer
 
 
 def lowest(reports: Iterable[PeerTime]) -> PeerTime:
@@ -142,6 +168,11 @@ class ClusterTime:
         with self._lock:
             return [self._peers.get(p) for p in self._others]
 
+    def in_flight_span(self, local_in_flight: float) -> float:
+        """Seconds over which this process reports its lowest bound (see `IN_FLIGHT`)."""
+        longest = max([local_in_flight] + [p.in_flight for p in self.peers() if p is not None])
+        return min(max(IN_FLIGHT, IN_FLIGHT_FACTOR * longest), MAX_IN_FLIGHT)
+
     def startup_over(self) -> bool:
         """Every other process has been heard from for `startup_grace` seconds.
 
@@ -167,13 +198,20 @@ class ClusterTime:
         recent: deque[tuple[float, PeerTime]] = deque()
         try:
             while not self._stop.is_set():
-                now = time.monotonic()
-                recent.append((now, local()))
-                while now - recent[0][0] > IN_FLIGHT:
+                now, here = time.monotonic(), local()
+                recent.append((now, here))
+                while now - recent[0][0] > MAX_IN_FLIGHT:
                     recent.popleft()
+                span = self.in_flight_span(here.in_flight)
+                # The lowest bound of the span to stamp by; the newest one to pace the lead by.
+                report = replace(
+                    lowest(t for at, t in recent if now - at <= span),
+                    latest=here.bound,
+                    in_flight=here.in_flight,
+                )
                 producer.produce(
                     self._topic,
-                    lowest(t for _, t in recent).to_json(self._cluster, self._process_id),
+                    report.to_json(self._cluster, self._process_id),
                     key=f"{self._cluster}/{self._process_id}".encode(),
                 )
                 producer.poll(0)

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -91,12 +91,14 @@ class ParsedMessage:
 
     `watermark` is the process's event-time watermark when the source emitted it (see
     `EventTimeAligner.watermark`; None while it is not known yet): the windows' clock
-    (`streaming_flows.clock`) moves on with it.
+    (`streaming_flows.clock`) moves on with it. `emitted_at` is the wall-clock time of that
+    moment (`time.time()`), from which the windows measure how long posts are in flight.
     """
 
     message: KafkaSourceMessage[bytes | None, bytes | None]
     result: ParseResult
     watermark: datetime | None = None
+    emitted_at: float | None = None
 
 
 @dataclass
@@ -165,12 +167,16 @@ class EventTimeAligner:
     def _peers(self) -> list[PeerTime | None]:
         return self.cluster.peers() if self.cluster is not None else []
 
-    def _others(self, part: str | None) -> list[tuple[datetime | None, timedelta]]:
+    def _others(
+        self, part: str | None, pacing: bool = False
+    ) -> list[tuple[datetime | None, timedelta]]:
         """(bound, lead) of the active partitions but `part`, and of the other processes.
 
         Another process may be `cluster_lead` behind: what it publishes is seconds old
         (`streaming_flows.cluster_time`), and on a backlog seconds are hours of event time, so a
-        lead of `max_lead` would have the processes wait on each other's reports.
+        lead of `max_lead` would have the processes wait on each other's reports. For `pacing`
+        (the lead) another process counts with its newest bound, for stamping with the lowest of
+        its last `IN_FLIGHT` seconds.
         """
         with self._lock:
             others = [
@@ -180,12 +186,15 @@ class EventTimeAligner:
             if peer is None:  # not heard from yet: it holds, like a partition not read yet
                 others.append((None, self.cluster_lead))
             elif not peer.idle:
-                others.append((peer.bound, self.cluster_lead))
+                bound = peer.bound
+                if pacing and bound is not None and peer.latest is not None:
+                    bound = peer.latest
+                others.append((bound, self.cluster_lead))
         return others
 
     def limit_for(self, part: str) -> datetime | None:
         """The latest event time `part` may emit now; None means no limit."""
-        others = self._others(part)
+        others = self._others(part, pacing=True)
         if not others:
             return None
         if any(bound is None for bound, _ in others):
@@ -213,6 +222,10 @@ class EventTimeAligner:
         Before it has partitions it holds them, until the cluster has had time to hand it some
         (`ClusterTime.startup_over`); without any, or once they have all ended, it is idle.
         """
+        in_flight = self.stream_time.in_flight() if self.stream_time is not None else 0.0
+        return replace(self._local_bound(), in_flight=in_flight)
+
+    def _local_bound(self) -> PeerTime:
         with self._lock:
             parts, joined = list(self._parts.values()), self._joined
         if not parts:  # all ended (a bounded run), or none given (yet)
@@ -292,7 +305,15 @@ class _AlignedPartition(StatefulSourcePartition[Any, Any]):
         self._aligner.report(
             self._part, bound, idle or (bound is None and self._has_read), self._emitted
         )
-        return [_stamped(item, watermark) for item, _ in self._items[start : self._next]]
+        emitted_at = time.time()
+        if self._aligner.stream_time is not None and any(
+            isinstance(item, ParsedMessage) and item.result.posts
+            for item, _ in self._items[start : self._next]
+        ):
+            self._aligner.stream_time.note_emitted(emitted_at)
+        return [
+            _stamped(item, watermark, emitted_at) for item, _ in self._items[start : self._next]
+        ]
 
     def _read(self) -> bool:
         """Parse the inner partition's next batch; True once it has read nothing for a while."""
@@ -368,9 +389,9 @@ class _AlignedPartition(StatefulSourcePartition[Any, Any]):
         self._inner.close()
 
 
-def _stamped(item: Any, watermark: datetime | None) -> Any:
+def _stamped(item: Any, watermark: datetime | None, emitted_at: float) -> Any:
     if isinstance(item, ParsedMessage):
-        return ParsedMessage(item.message, item.result, watermark)
+        return ParsedMessage(item.message, item.result, watermark, emitted_at)
     return item
 
 
@@ -437,7 +458,7 @@ class PostsKafkaSource(KafkaSource):
         # this process tells the others of its cluster where it stands (even with none).
         if self._cluster is not None:
             self._cluster.start(self._aligner.local_time)
-        return super().list_parts()
+        return list_topic_parts(self._kafka_config, self._topics)
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any):
         index_text, topic = for_part.split("-", 1)
@@ -453,6 +474,29 @@ class PostsKafkaSource(KafkaSource):
         # Draining stays outermost: once a stop is requested it ends the partition.
         aligned = _AlignedPartition(partition, for_part, self._aligner, self._limits)
         return DrainingPartition(aligned, for_part)
+
+
+def list_topic_parts(
+    kafka_config: Mapping[str, str], topics: list[str], timeout: float = 30
+) -> list[str]:
+    """Bytewax's names (`"<partition>-<topic>"`) of the partitions of `topics`.
+
+    Bytewax's own listing builds its admin client from the consumers' settings, and librdkafka
+    warns at start about each consumer-only property it is given (the prefetch bounds above);
+    this one gets the connection settings only, and a timeout instead of waiting for ever.
+    """
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient(dict(kafka_config))
+    parts = []
+    for topic in topics:
+        metadata = admin.list_topics(topic, timeout=timeout).topics[topic]
+        if metadata.error is not None:
+            raise RuntimeError(
+                f"cannot list the partitions of Kafka topic {topic!r}: {metadata.error.str()}"
+            )
+        parts += [f"{index}-{topic}" for index in sorted(metadata.partitions)]
+    return parts
 
 
 def offset_held_by_partition(

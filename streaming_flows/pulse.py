@@ -41,6 +41,7 @@ from socialpulse.lake import Lake, landing_problem
 from socialpulse.monitoring import KeyMonitor, MonitorConfig, OpenWindowPost
 from socialpulse.settings import Settings, get_settings
 from socialpulse.windows import (
+    EMITTED_AT,
     EVENT_WATERMARK,
     NO_WATERMARK,
     Observation,
@@ -109,7 +110,7 @@ def parse_kafka_message(
     if isinstance(item, ParsedMessage):
         message, result = item.message, item.result
         # The source's event-time watermark (NO_WATERMARK while unknown) drives the windows' clock.
-        stamp = {EVENT_WATERMARK: item.watermark or NO_WATERMARK}
+        stamp = {EVENT_WATERMARK: item.watermark or NO_WATERMARK, EMITTED_AT: item.emitted_at}
     else:
         message, result = item, parse_message(item.value or b"", limits=limits)
     if result.reason is not None:
@@ -183,7 +184,13 @@ def build_flow(
     )
     op.output("lake", batches, lake_sink)
 
-    observations = op.flat_map("keys", records, observation_keys)
+    def keys(record: dict[str, Any]) -> Iterable[tuple[str, Observation]]:
+        emitted_at = record.get(EMITTED_AT)
+        if emitted_at is not None:
+            stream_time.note_arrived(emitted_at)
+        return observation_keys(record)
+
+    observations = op.flat_map("keys", records, keys)
     by_shard = op.map("shard", observations, lambda kv: (shard_of(kv[0], GATE_SHARDS), kv))
 
     def gate(
@@ -214,6 +221,8 @@ def build_flow(
             # Keys without posts of their own close their windows on the stream's time only
             # this far behind it (posts read earlier may still be on their way): two windows.
             in_flight_margin=2 * config.window,
+            # A cluster's processes hold event time back by how long posts are in flight.
+            emitted_getter=_observation_emitted_at,
         ),
         windower=win.TumblingWindower(length=config.window, align_to=WINDOW_ALIGN),
         builder=WindowStats,
@@ -254,6 +263,10 @@ def build_flow(
 
 def _second(pair: tuple[str, tuple[str, Observation]]) -> tuple[str, Observation]:
     return pair[1]
+
+
+def _observation_emitted_at(observation: Observation) -> float | None:
+    return getattr(observation, "emitted_at", None)  # absent from snapshots of earlier versions
 
 
 def _observation_stamp(observation: Observation) -> datetime | None:

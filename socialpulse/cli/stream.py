@@ -218,12 +218,14 @@ def _log_counts() -> None:
     """What this process did, in one line (also Prometheus counters while it runs)."""
     counts = metrics.snapshot()
     log.info(
-        "this run: %d messages read, %d posts landed, %d rejected, %d late observations, %d alerts",
+        "this run: %d messages read, %d posts landed, %d rejected, %d late observations, "
+        "%d alerts; posts took up to %.1f s from the source to the windows",
         counts["messages"],
         counts["posts_landed"],
         sum(counts["rejected"].values()),
         counts["late_observations"],
         sum(counts["alerts"].values()),
+        counts["longest_in_flight"],
     )
 
 

@@ -323,6 +323,27 @@ def test_the_published_bound_is_the_lowest_of_the_recent_reports() -> None:
     assert lowest([PeerTime(None, False), PeerTime(at[1], False)]) == PeerTime(None, False)
     cluster, process, report = PeerTime.from_json(PeerTime(at[1], False).to_json("c", 1))
     assert (cluster, process, report) == ("c", 1, PeerTime(at[1], False))
+    _, _, report = PeerTime.from_json(PeerTime(at[0], False, latest=at[2]).to_json("c", 1))
+    assert (report.bound, report.latest) == (at[0], at[2])
+    # A report of an earlier version has no `latest`.
+    _, _, report = PeerTime.from_json(
+        b'{"cluster": "c", "process": 1, "bound": null, "idle": true}'
+    )
+    assert report.latest is None and report.idle
+
+
+def test_another_process_paces_by_its_newest_bound_and_stamps_by_its_lowest() -> None:
+    from streaming_flows.cluster_time import PeerTime
+
+    exchange = _Exchange()
+    aligner = _aligner(cluster=exchange, cluster_lead=timedelta(minutes=30))
+    part = _AlignedPartition(_ListPartition(0, [_minutes(20, 120)]), "here", aligner)
+    assert part.next_batch() == []  # the other process has not said where it stands
+    # It may still emit minute 10 (posts in flight), but it has read up to minute 50.
+    exchange.reports = [PeerTime(T0 + timedelta(minutes=10), False, latest=_minutes(50, 51)[0])]
+    batch = part.next_batch()
+    assert _times(batch) == _minutes(20, 81)  # up to its newest bound + the cluster's lead
+    assert {item.watermark for item in batch} == {T0 + timedelta(minutes=10)}
 
 
 def test_a_caught_up_partition_polls_less_and_less_often_up_to_64_ms() -> None:
@@ -342,3 +363,29 @@ def test_a_caught_up_partition_polls_less_and_less_often_up_to_64_ms() -> None:
     inner._batches = _ListPartition(0, [_minutes(0, 2)])._batches
     assert _times(part.next_batch()) == _minutes(0, 2)
     assert part.next_awake() is None
+
+
+def test_the_span_a_process_reports_its_lowest_bound_over_grows_with_the_time_in_flight() -> None:
+    from streaming_flows.cluster_time import (
+        IN_FLIGHT,
+        IN_FLIGHT_FACTOR,
+        MAX_IN_FLIGHT,
+        ClusterTime,
+        PeerTime,
+    )
+
+    cluster = ClusterTime({}, "cluster-time", "c", 0, 3)
+    assert cluster.in_flight_span(0.0) == IN_FLIGHT  # nothing measured: the floor
+    assert cluster.in_flight_span(4.0) == IN_FLIGHT_FACTOR * 4.0  # its own posts are slow
+    # Another process's posts are slower still (the third is not heard from yet).
+    cluster._peers[1] = PeerTime(T0, False, in_flight=9.0)
+    assert cluster.in_flight_span(4.0) == IN_FLIGHT_FACTOR * 9.0
+    cluster._peers[1] = PeerTime(T0, False, in_flight=1e6)
+    assert cluster.in_flight_span(0.0) == MAX_IN_FLIGHT
+    # Reports carry it; those of earlier versions do not (0).
+    _, _, report = PeerTime.from_json(PeerTime(T0, False, in_flight=3.5).to_json("c", 1))
+    assert report.in_flight == 3.5
+    _, _, report = PeerTime.from_json(
+        b'{"cluster": "c", "process": 1, "bound": null, "idle": true}'
+    )
+    assert report.in_flight == 0.0

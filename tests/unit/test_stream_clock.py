@@ -119,3 +119,43 @@ def test_snapshots_of_the_earlier_system_time_clocks_resume_where_they_stood() -
     # A snapshot of this clock resumes its own watermark.
     logic = _clock(StreamTime()).build(logic.snapshot())
     assert logic.on_notify() == T0 + timedelta(minutes=5) - LATENESS
+
+
+def test_the_longest_time_in_flight_is_measured_at_the_windows_and_forgotten_after_a_minute() -> (
+    None
+):
+    from streaming_flows.clock import IN_FLIGHT_MEMORY
+
+    now = [1000.0]
+    stream_time = StreamTime(wall_clock=lambda: now[0])
+    logic = SourceWatermarkClock(
+        stream_time,
+        lambda p: p[0],
+        lambda p: None,
+        lateness=LATENESS,
+        emitted_getter=lambda p: p[1],
+    ).build(None)
+    assert stream_time.in_flight() == 0.0
+    logic.on_item((T0, 997.5))  # emitted 2.5 s ago
+    logic.on_item((T0, 999.0))
+    logic.on_item((T0, None))  # not from the stream's source: not measured
+    assert stream_time.in_flight() == 2.5
+    now[0] = 1030.0
+    logic.on_item((T0, 1029.0))
+    assert stream_time.in_flight() == 2.5  # still within the last minute
+    now[0] = 1000.0 + IN_FLIGHT_MEMORY + 1
+    logic.on_item((T0, now[0] - 0.5))
+    assert stream_time.in_flight() == 1.0  # the 2.5 s is forgotten; 1 s at 1030 is not
+
+
+def test_posts_waiting_in_the_first_steps_count_as_in_flight_from_when_they_were_emitted() -> None:
+    now = [1000.0]
+    stream_time = StreamTime(wall_clock=lambda: now[0])
+    stream_time.note_emitted(1000.0)
+    stream_time.note_emitted(1001.0)
+    now[0] = 1004.0  # nothing has come out of the enrichment yet (a model loading, say)
+    assert stream_time.in_flight() == 4.0
+    stream_time.note_arrived(1000.0)  # the first batch is through; the second still waits
+    assert stream_time.in_flight() == 3.0
+    stream_time.note_arrived(1001.0)
+    assert stream_time.in_flight() == 0.0  # nothing waits, and nothing reached the windows yet
