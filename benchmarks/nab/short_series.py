@@ -1,0 +1,340 @@
+"""Does the NAB detector hold on short and hourly series? A proxy built from `nab-dev` alone.
+
+    PYTHONPATH=$PWD nice -n 10 .venv/bin/python benchmarks/nab/short_series.py [--data DIR]
+
+The detector is tuned on nab-dev's 45 files, most of them 4,000 to 22,000 rows of 5-minute
+data; NAB's two other real categories are short (about 1,100 to 2,500 rows), one of them hourly.
+This script builds variants of the 45 files that look like those:
+
+- the first N rows of each file, N in `TRUNCATIONS`;
+- hourly means (rows grouped by the hour they fall in), whole and cut to their first
+  `HOURLY_TRUNCATION` rows.
+
+NAB labels a file from its anomaly timestamps (`labels/combined_labels.json`), not from fixed
+windows: a window is 10% of the file's rows divided by its number of anomalies, centred on the
+anomaly, and the first window is deleted when it starts inside the probation period
+(numenta/NAB `nab/labeler.py`, `applyWindows` and `checkWindows`). A short file therefore gets
+narrower windows than the same rows inside a long one, and `label_windows` rebuilds them as NAB
+would for each variant (on the 45 whole files it reproduces `combined_windows.json` exactly;
+checked at start). Anomalies beyond the cut are dropped; a file that had windows and has none
+left is dropped and counted (a file that never had any, artificialNoAnomaly, stays). The
+scorer (`nab_scoring.prepare`) recomputes the probation period from each variant's length.
+
+Each detector configuration is scored with one threshold per profile chosen on the whole files,
+as `run_nab.py` does (what a frozen configuration would meet on new files), and with the
+threshold re-chosen on each variant, for reference. Published ARTime and Numenta HTM outputs are
+cut the same way (their scores of a file's first N rows; both detectors read the file's length
+or range, so this is close to, not exactly, what they would output on the short file); they have
+no hourly outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run_nab import leave_one_category_out, normalised, published, surprise_detector
+
+from socialpulse.detection import SurpriseDetector
+from socialpulse.detection.nab_scoring import (
+    PROFILES,
+    FileData,
+    NabSeries,
+    best_threshold,
+    load_nab_corpus,
+    nab_time,
+    prepare,
+    probation_rows,
+    raw_score,
+)
+
+TRUNCATIONS = (1200, 1600, 2400)
+HOURLY_TRUNCATION = 1200
+# NAB's window size (share of a file's rows for all its windows together).
+WINDOW_SHARE = 0.10
+# NAB replaced this file's combined labels by two row indices (`editPoorLabels` in its labeler).
+EDITED_LABELS = {"realAWSCloudwatch/iio_us-east-1_i-a2eb1cd9_NetworkIn.csv": (249, 339)}
+
+Scorer = Callable[[NabSeries], list[float]]
+
+
+@dataclass(frozen=True)
+class LabelledSeries:
+    """A NAB series with the row indices of its labelled anomalies (windows rebuilt from them)."""
+
+    series: NabSeries
+    anomalies: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One variant of the corpus: its series, and how many files lost every window and left."""
+
+    name: str
+    series: list[NabSeries]
+    dropped: int
+
+
+def label_windows(
+    timestamps: Sequence[datetime], anomalies: Sequence[int]
+) -> list[tuple[datetime, datetime]]:
+    """NAB's windows for a file of these rows: `applyWindows`, then `checkWindows`.
+
+    Window length `int(0.1 * rows / anomalies)` rows, half of it (integer division) on each
+    side of the anomaly, clipped to the file; the first window is deleted if it starts before
+    the probation period ends; overlapping neighbours are merged, in NAB's own single pass.
+    """
+    if not anomalies:
+        return []
+    rows = len(timestamps)
+    half = int(WINDOW_SHARE * rows / len(anomalies)) // 2
+    windows = [[max(a - half, 0), min(a + half, rows - 1)] for a in anomalies]
+    if windows[0][0] < probation_rows(rows):
+        del windows[0]
+    index = 0
+    while len(windows) - 1 > index:
+        if windows[index + 1][0] <= windows[index][1]:
+            windows[index] = [windows[index][0], windows[index + 1][1]]
+            del windows[index + 1]
+        index += 1  # as NAB: no second look at a merged window
+    return [(timestamps[left], timestamps[right]) for left, right in windows]
+
+
+def labelled_corpus(root: Path) -> list[LabelledSeries]:
+    """The corpus with each file's anomaly rows, checked against NAB's own windows."""
+    labels = json.loads((root / "labels" / "combined_labels.json").read_text())
+    corpus = []
+    for series in load_nab_corpus(root):
+        if series.key in EDITED_LABELS:
+            anomalies = EDITED_LABELS[series.key]
+        else:
+            row = {at: i for i, at in enumerate(series.timestamps)}
+            anomalies = tuple(sorted(row[nab_time(t)] for t in labels.get(series.key, [])))
+        rebuilt = label_windows(series.timestamps, anomalies)
+        if rebuilt != series.windows:
+            sys.exit(f"error: NAB's window rule does not reproduce the windows of {series.key}")
+        corpus.append(LabelledSeries(series, anomalies))
+    return corpus
+
+
+def relabelled(
+    key: str, timestamps: list[datetime], values: list[float], anomalies: Sequence[int]
+) -> NabSeries:
+    return NabSeries(key, timestamps, values, label_windows(timestamps, anomalies))
+
+
+def truncated(item: LabelledSeries, rows: int) -> NabSeries:
+    """The first `rows` rows of a file (all of it when shorter), labelled as NAB would."""
+    series = item.series
+    anomalies = [a for a in item.anomalies if a < rows]
+    return relabelled(series.key, series.timestamps[:rows], series.values[:rows], anomalies)
+
+
+def hourly(item: LabelledSeries) -> LabelledSeries:
+    """Hourly means (one row per clock hour with data), anomalies moved to their hour's row."""
+    series = item.series
+    hours: list[datetime] = []
+    sums: list[float] = []
+    counts: list[int] = []
+    row_of: list[int] = []  # the hourly row of each original row
+    for at, value in zip(series.timestamps, series.values, strict=True):
+        hour = at.replace(minute=0, second=0, microsecond=0)
+        if not hours or hours[-1] != hour:
+            hours.append(hour)
+            sums.append(0.0)
+            counts.append(0)
+        sums[-1] += value
+        counts[-1] += 1
+        row_of.append(len(hours) - 1)
+    values = [total / count for total, count in zip(sums, counts, strict=True)]
+    anomalies = tuple(sorted({row_of[a] for a in item.anomalies}))
+    return LabelledSeries(relabelled(series.key, hours, values, anomalies), anomalies)
+
+
+def variants(corpus: list[LabelledSeries]) -> list[Variant]:
+    """Whole files, the truncations, hourly whole and truncated; files left without windows out."""
+
+    def keep(name: str, items: list[tuple[LabelledSeries, NabSeries]]) -> Variant:
+        # Dropped: had windows before the cut, none after it.
+        kept = [new for old, new in items if new.windows or not old.anomalies]
+        return Variant(name, kept, len(items) - len(kept))
+
+    hourly_corpus = [hourly(item) for item in corpus]
+    built = [keep("whole (5-min)", [(item, item.series) for item in corpus])]
+    for rows in TRUNCATIONS:
+        built.append(keep(f"first {rows:,}", [(item, truncated(item, rows)) for item in corpus]))
+    built.append(keep("hourly", [(item, item.series) for item in hourly_corpus]))
+    built.append(
+        keep(
+            f"hourly, first {HOURLY_TRUNCATION:,}",
+            [(item, truncated(item, HOURLY_TRUNCATION)) for item in hourly_corpus],
+        )
+    )
+    return built
+
+
+def rows_per_day(series: NabSeries) -> int:
+    """Rows in a day at the series' first interval: what a stream knows after two rows."""
+    step = (series.timestamps[1] - series.timestamps[0]).total_seconds()
+    return math.ceil(timedelta(days=1).total_seconds() / step)
+
+
+class RampedDetector(SurpriseDetector):
+    """A short warm-up whose scores are scaled in: before `full_after` rows, tail x full / seen.
+
+    After `warmup` rows the detector scores, but its tail (1 - score) is multiplied by
+    `full_after / seen`, so a young series needs a rarer surprise to alarm (at seen = 100 with
+    full_after 288, a tail under 0.0017 instead of 0.005). From `full_after` rows on, the scores
+    are the plain detector's. The rest period follows the scaled score.
+    """
+
+    def __init__(self, full_after: int = 288, **options) -> None:
+        super().__init__(**options)
+        self.full_after = full_after
+
+    def _evaluate(self, value: float, at: datetime | None) -> float:
+        score = super()._evaluate(value, at)
+        seen = self._core.seen
+        if score > 0.0 and seen < self.full_after:
+            tail = (1.0 - score) * self.full_after / max(seen, 1)
+            score = self._score = 1.0 - tail if tail < 1.0 else 0.0
+        return score
+
+
+def per_value(detector: SurpriseDetector, series: NabSeries) -> list[float]:
+    scores = []
+    for value, at in zip(series.values, series.timestamps, strict=True):
+        x = {"value": value, "timestamp": at}
+        scores.append(detector.score_one(x))
+        detector.learn_one(x)
+    return scores
+
+
+def with_warmup(warmup: int) -> Scorer:
+    return lambda s: SurpriseDetector(warmup=warmup).score_learn_many(s.values, s.timestamps)
+
+
+def day_warmup(series: NabSeries) -> list[float]:
+    warmup = min(288, rows_per_day(series))
+    return SurpriseDetector(warmup=warmup).score_learn_many(series.values, series.timestamps)
+
+
+def ramped(warmup: int) -> Scorer:
+    return lambda s: per_value(RampedDetector(warmup=warmup), s)
+
+
+SHIPPED = "shipped (warm-up 288)"
+CONFIGURATIONS: dict[str, Scorer] = {
+    SHIPPED: surprise_detector,
+    "warm-up 100": with_warmup(100),
+    "warm-up 150": with_warmup(150),
+    "warm-up 200": with_warmup(200),
+    "warm-up min(288, 1 day)": day_warmup,
+    "warm-up 100, scaled in to 288": ramped(100),
+}
+PUBLISHED = {"ARTime (published)": "ARTime", "Numenta HTM (published)": "numenta"}
+
+
+def cut(whole: Scorer) -> Scorer:
+    """A published detector's scores of a file's first rows (from its output on the whole file)."""
+    return lambda series: whole(series)[: len(series.values)]
+
+
+def score_variant(scorer: Scorer, variant: Variant) -> list[FileData]:
+    return [prepare(s.key, s.timestamps, scorer(s), s.windows) for s in variant.series]
+
+
+def fixed_and_rechosen(
+    files: list[FileData], thresholds: dict[str, float]
+) -> dict[str, tuple[float, float]]:
+    """Per profile: normalised score at the whole-file threshold, and at the best for `files`."""
+    return {
+        profile: (
+            normalised(raw_score(files, thresholds[profile], PROFILES[profile]), files, profile),
+            best_threshold(files, profile).normalized,
+        )
+        for profile in PROFILES
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "nab-dev"
+    parser.add_argument("--data", type=Path, default=default)
+    args = parser.parse_args()
+    if not (args.data / "labels" / "combined_labels.json").is_file():
+        sys.exit(f"error: no NAB data at {args.data} (expected labels/combined_labels.json)")
+    corpus = labelled_corpus(args.data)
+    built = variants(corpus)
+    for variant in built:
+        rows = [len(s.values) for s in variant.series]
+        windows = sum(len(s.windows) for s in variant.series)
+        print(
+            f"{variant.name}: {len(rows)} files ({variant.dropped} dropped: no window left), "
+            f"{sum(rows):,} rows ({min(rows):,} to {max(rows):,}), {windows} windows",
+            file=sys.stderr,
+        )
+    scorers: dict[str, Scorer] = dict(CONFIGURATIONS)
+    for name, folder in PUBLISHED.items():
+        scorers[name] = cut(published(args.data, folder))
+    results: dict[str, dict[str, dict[str, tuple[float, float]]]] = {}
+    whole_files: dict[str, list[FileData]] = {}
+    for name, scorer in scorers.items():
+        began = time.perf_counter()
+        whole = score_variant(scorer, built[0])
+        whole_files[name] = whole
+        thresholds = {p: best_threshold(whole, p).threshold for p in PROFILES}
+        results[name] = {}
+        for variant in built:
+            if name in PUBLISHED and variant.name.startswith("hourly"):
+                continue  # no published hourly outputs
+            files = whole if variant is built[0] else score_variant(scorer, variant)
+            results[name][variant.name] = fixed_and_rechosen(files, thresholds)
+        print(f"scored {name} in {time.perf_counter() - began:.1f} s", file=sys.stderr)
+    report(built, results, whole_files)
+
+
+def report(
+    built: list[Variant],
+    results: dict[str, dict[str, dict[str, tuple[float, float]]]],
+    whole_files: dict[str, list[FileData]],
+) -> None:
+    names = [variant.name for variant in built]
+    short = [name for name in names if name != names[0]]
+    for profile in PROFILES:
+        print(
+            f"\n{profile}: normalised score at the threshold chosen on the whole files "
+            "(re-chosen on the variant in brackets); mean of the five short/hourly variants\n"
+        )
+        print(f"| configuration | {' | '.join(names)} | mean short/hourly |")
+        print(f"| --- |{' ---: |' * (len(names) + 1)}")
+        for name, by_variant in results.items():
+            cells = []
+            for variant in names:
+                if variant in by_variant:
+                    fixed, rechosen = by_variant[variant][profile]
+                    cells.append(f"{fixed:.1f} ({rechosen:.1f})")
+                else:
+                    cells.append("n/a")
+            present = [by_variant[v][profile][0] for v in short if v in by_variant]
+            mean = f"{sum(present) / len(present):.1f}" if len(present) == len(short) else "n/a"
+            print(f"| {name} | {' | '.join(cells)} | {mean} |")
+    print("\nLeave-one-category-out on the whole files, standard (threshold chosen on four):\n")
+    print("| configuration | pooled | per held-out category |")
+    print("| --- | ---: | --- |")
+    for name, files in whole_files.items():
+        pooled, per_category = leave_one_category_out(files, "standard")
+        cells = ", ".join(f"{c} {v:.1f}" for c, v in sorted(per_category.items()))
+        print(f"| {name} | {pooled:.1f} | {cells} |")
+
+
+if __name__ == "__main__":
+    main()
