@@ -36,12 +36,15 @@ import math
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_nab import leave_one_category_out, normalised, published, surprise_detector
+from run_nab import gaussian, leave_one_category_out, normalised, published, surprise_detector
 
 from socialpulse.detection import SurpriseDetector
 from socialpulse.detection.nab_scoring import (
@@ -138,6 +141,20 @@ def truncated(item: LabelledSeries, rows: int) -> NabSeries:
     return relabelled(series.key, series.timestamps[:rows], series.values[:rows], anomalies)
 
 
+def segments(item: LabelledSeries, rows: int) -> list[NabSeries]:
+    """The file cut into consecutive `rows`-row pieces (a shorter remainder left out), each
+    labelled as NAB would label a file of its own: many more short files than the first rows."""
+    series, pieces = item.series, []
+    for start in range(0, len(series.values) - rows + 1, rows):
+        anomalies = [a - start for a in item.anomalies if start <= a < start + rows]
+        end = start + rows
+        key = f"{series.key}@{start}"
+        pieces.append(
+            relabelled(key, series.timestamps[start:end], series.values[start:end], anomalies)
+        )
+    return pieces
+
+
 def hourly(item: LabelledSeries) -> LabelledSeries:
     """Hourly means (one row per clock hour with data), anomalies moved to their hour's row."""
     series = item.series
@@ -171,6 +188,9 @@ def variants(corpus: list[LabelledSeries]) -> list[Variant]:
     built = [keep("whole (5-min)", [(item, item.series) for item in corpus])]
     for rows in TRUNCATIONS:
         built.append(keep(f"first {rows:,}", [(item, truncated(item, rows)) for item in corpus]))
+    for rows in TRUNCATIONS:
+        pieces = [(item, piece) for item in corpus for piece in segments(item, rows)]
+        built.append(keep(f"{rows:,}-row pieces", pieces))
     built.append(keep("hourly", [(item, item.series) for item in hourly_corpus]))
     built.append(
         keep(
@@ -181,30 +201,58 @@ def variants(corpus: list[LabelledSeries]) -> list[Variant]:
     return built
 
 
+def with_kept_windows(variant: Variant, corpus: list[LabelledSeries]) -> Variant:
+    """The variant with the whole file's windows that lie wholly inside its rows, unchanged.
+
+    The literal reading of "keep the windows inside": no narrower windows for a shorter file and
+    no deletion of a window that starts in the probation period, as NAB's labeller would do.
+    A check of how much the window rule moves the scores, not how NAB would score such files.
+    """
+    originals = {item.series.key: item for item in corpus}
+    kept, dropped = [], variant.dropped
+    for series in variant.series:
+        item = originals[series.key.split("@", 1)[0]]
+        first, last = series.timestamps[0], series.timestamps[-1]
+        windows = [(a, b) for a, b in item.series.windows if first <= a and b <= last]
+        if windows or not item.anomalies:
+            kept.append(NabSeries(series.key, series.timestamps, series.values, windows))
+        else:
+            dropped += 1
+    return Variant(variant.name, kept, dropped)
+
+
 def rows_per_day(series: NabSeries) -> int:
     """Rows in a day at the series' first interval: what a stream knows after two rows."""
     step = (series.timestamps[1] - series.timestamps[0]).total_seconds()
     return math.ceil(timedelta(days=1).total_seconds() / step)
 
 
-class RampedDetector(SurpriseDetector):
-    """A short warm-up whose scores are scaled in: before `full_after` rows, tail x full / seen.
+class EarlyDetector(SurpriseDetector):
+    """Scores from `score_from` rows on, while its calibrations still count from `warmup`.
 
-    After `warmup` rows the detector scores, but its tail (1 - score) is multiplied by
-    `full_after / seen`, so a young series needs a rarer surprise to alarm (at seen = 100 with
-    full_after 288, a tail under 0.0017 instead of 0.005). From `full_after` rows on, the scores
-    are the plain detector's. The rest period follows the scaled score.
+    A shorter warm-up also moves the start of the calibrations' counts, so on long files it
+    changes scores far past the warm-up; this one only scores earlier, against the prior and the
+    few surprises counted so far. With `scale_in`, a young series needs a rarer surprise to
+    alarm: before `warmup` rows the tail (1 - score) is multiplied by `warmup / seen` (at 100
+    rows of 288, a tail under 0.0017 instead of 0.005). The rest period follows this score.
     """
 
-    def __init__(self, full_after: int = 288, **options) -> None:
+    def __init__(self, score_from: int = 100, scale_in: bool = False, **options: Any) -> None:
         super().__init__(**options)
-        self.full_after = full_after
+        self.score_from = score_from
+        self.scale_in = scale_in
 
     def _evaluate(self, value: float, at: datetime | None) -> float:
-        score = super()._evaluate(value, at)
-        seen = self._core.seen
-        if score > 0.0 and seen < self.full_after:
-            tail = (1.0 - score) * self.full_after / max(seen, 1)
+        core = self._core
+        warmup = core.warmup
+        core.warmup = min(self.score_from, warmup)  # only the scoring gate reads it here
+        try:
+            score = super()._evaluate(value, at)
+        finally:
+            core.warmup = warmup
+        seen = core.seen
+        if self.scale_in and score > 0.0 and seen < warmup:
+            tail = (1.0 - score) * warmup / max(seen, 1)
             score = self._score = 1.0 - tail if tail < 1.0 else 0.0
         return score
 
@@ -222,13 +270,18 @@ def with_warmup(warmup: int) -> Scorer:
     return lambda s: SurpriseDetector(warmup=warmup).score_learn_many(s.values, s.timestamps)
 
 
-def day_warmup(series: NabSeries) -> list[float]:
-    warmup = min(288, rows_per_day(series))
-    return SurpriseDetector(warmup=warmup).score_learn_many(series.values, series.timestamps)
+def day_warmup(most: int) -> Scorer:
+    """A warm-up of one day of rows, at most `most` rows (288: one day of 5-minute data)."""
+
+    def scorer(series: NabSeries) -> list[float]:
+        warmup = min(most, rows_per_day(series))
+        return SurpriseDetector(warmup=warmup).score_learn_many(series.values, series.timestamps)
+
+    return scorer
 
 
-def ramped(warmup: int) -> Scorer:
-    return lambda s: per_value(RampedDetector(warmup=warmup), s)
+def early(score_from: int, scale_in: bool) -> Scorer:
+    return lambda s: per_value(EarlyDetector(score_from=score_from, scale_in=scale_in), s)
 
 
 SHIPPED = "shipped (warm-up 288)"
@@ -237,8 +290,13 @@ CONFIGURATIONS: dict[str, Scorer] = {
     "warm-up 100": with_warmup(100),
     "warm-up 150": with_warmup(150),
     "warm-up 200": with_warmup(200),
-    "warm-up min(288, 1 day)": day_warmup,
-    "warm-up 100, scaled in to 288": ramped(100),
+    "warm-up min(288, 1 day)": day_warmup(288),
+    "warm-up min(150, 1 day)": day_warmup(150),
+    "warm-up min(100, 1 day)": day_warmup(100),
+    "scores from 100, calibrated from 288": early(100, scale_in=False),
+    "scores from 100 scaled in, calibrated from 288": early(100, scale_in=True),
+    # A floor for every variant, hourly included (run_nab.py's running Gaussian z-score).
+    "running Gaussian z-score (reference)": gaussian,
 }
 PUBLISHED = {"ARTime (published)": "ARTime", "Numenta HTM (published)": "numenta"}
 
@@ -248,8 +306,17 @@ def cut(whole: Scorer) -> Scorer:
     return lambda series: whole(series)[: len(series.values)]
 
 
-def score_variant(scorer: Scorer, variant: Variant) -> list[FileData]:
-    return [prepare(s.key, s.timestamps, scorer(s), s.windows) for s in variant.series]
+def labelled_rows(variant: Variant) -> list[FileData]:
+    """Each file's rows after probation with their windows and rewards, scores still empty."""
+    return [prepare(s.key, s.timestamps, [0.0] * len(s.values), s.windows) for s in variant.series]
+
+
+def score_variant(scorer: Scorer, variant: Variant, labelled: list[FileData]) -> list[FileData]:
+    """`nab_scoring.prepare` of each file's scores, its labels computed once per variant."""
+    return [
+        replace(rows, scores=np.asarray(scorer(s)[probation_rows(len(s.values)) :], dtype=float))
+        for s, rows in zip(variant.series, labelled, strict=True)
+    ]
 
 
 def fixed_and_rechosen(
@@ -269,11 +336,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "nab-dev"
     parser.add_argument("--data", type=Path, default=default)
+    parser.add_argument(
+        "--windows",
+        choices=("nab", "kept"),
+        default="nab",
+        help="nab: windows rebuilt by NAB's labeller rule for each variant's length (default); "
+        "kept: the whole files' windows that lie inside the variant, unchanged.",
+    )
     args = parser.parse_args()
     if not (args.data / "labels" / "combined_labels.json").is_file():
         sys.exit(f"error: no NAB data at {args.data} (expected labels/combined_labels.json)")
     corpus = labelled_corpus(args.data)
     built = variants(corpus)
+    if args.windows == "kept":
+        # Files a NAB window rebuild dropped are not brought back: the same files either way.
+        built = [built[0], *(with_kept_windows(variant, corpus) for variant in built[1:])]
     for variant in built:
         rows = [len(s.values) for s in variant.series]
         windows = sum(len(s.windows) for s in variant.series)
@@ -282,6 +359,7 @@ def main() -> None:
             f"{sum(rows):,} rows ({min(rows):,} to {max(rows):,}), {windows} windows",
             file=sys.stderr,
         )
+    labelled = {variant.name: labelled_rows(variant) for variant in built}
     scorers: dict[str, Scorer] = dict(CONFIGURATIONS)
     for name, folder in PUBLISHED.items():
         scorers[name] = cut(published(args.data, folder))
@@ -289,14 +367,17 @@ def main() -> None:
     whole_files: dict[str, list[FileData]] = {}
     for name, scorer in scorers.items():
         began = time.perf_counter()
-        whole = score_variant(scorer, built[0])
+        whole = score_variant(scorer, built[0], labelled[built[0].name])
         whole_files[name] = whole
         thresholds = {p: best_threshold(whole, p).threshold for p in PROFILES}
         results[name] = {}
         for variant in built:
-            if name in PUBLISHED and variant.name.startswith("hourly"):
-                continue  # no published hourly outputs
-            files = whole if variant is built[0] else score_variant(scorer, variant)
+            if name in PUBLISHED and not variant.name.startswith(("whole", "first")):
+                continue  # no published outputs of hourly files or of pieces started mid-file
+            if variant is built[0]:
+                files = whole
+            else:
+                files = score_variant(scorer, variant, labelled[variant.name])
             results[name][variant.name] = fixed_and_rechosen(files, thresholds)
         print(f"scored {name} in {time.perf_counter() - began:.1f} s", file=sys.stderr)
     report(built, results, whole_files)
@@ -312,7 +393,8 @@ def report(
     for profile in PROFILES:
         print(
             f"\n{profile}: normalised score at the threshold chosen on the whole files "
-            "(re-chosen on the variant in brackets); mean of the five short/hourly variants\n"
+            f"(re-chosen on the variant in brackets); mean of the {len(short)} short or hourly "
+            "variants\n"
         )
         print(f"| configuration | {' | '.join(names)} | mean short/hourly |")
         print(f"| --- |{' ---: |' * (len(names) + 1)}")
