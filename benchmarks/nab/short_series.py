@@ -1,12 +1,13 @@
 """Does the NAB detector hold on short and hourly series? A proxy built from `nab-dev` alone.
 
-    PYTHONPATH=$PWD nice -n 10 .venv/bin/python benchmarks/nab/short_series.py [--data DIR]
+    PYTHONPATH=$PWD nice -n 10 .venv/bin/python benchmarks/nab/short_series.py [--windows kept]
 
 The detector is tuned on nab-dev's 45 files, most of them 4,000 to 22,000 rows of 5-minute
 data; NAB's two other real categories are short (about 1,100 to 2,500 rows), one of them hourly.
 This script builds variants of the 45 files that look like those:
 
-- the first N rows of each file, N in `TRUNCATIONS`;
+- the first N rows of each file, N in `TRUNCATIONS`, and each file cut into consecutive N-row
+  pieces (each a file of its own: many more short files with an anomaly than the first rows);
 - hourly means (rows grouped by the hour they fall in), whole and cut to their first
   `HOURLY_TRUNCATION` rows.
 
@@ -23,9 +24,9 @@ scorer (`nab_scoring.prepare`) recomputes the probation period from each variant
 Each detector configuration is scored with one threshold per profile chosen on the whole files,
 as `run_nab.py` does (what a frozen configuration would meet on new files), and with the
 threshold re-chosen on each variant, for reference. Published ARTime and Numenta HTM outputs are
-cut the same way (their scores of a file's first N rows; both detectors read the file's length
-or range, so this is close to, not exactly, what they would output on the short file); they have
-no hourly outputs.
+cut the same way (their scores of a file's first N rows; NAB's runner gives a detector the whole
+file's length and range, so this is close to, not exactly, what they would output on the short
+file); they have no hourly or piece outputs. Results: `short_series.md` beside this script.
 """
 
 from __future__ import annotations
