@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from river import base, stats
@@ -121,6 +121,10 @@ class TailCalibration:
         self.seen += 1
 
 
+# The fewest rows a warm-up given as a span lasts (a daily series would otherwise score its second).
+MIN_PACED_WARMUP = 10
+
+
 class SurpriseDetector(base.AnomalyDetector):
     """Calibrated online anomaly detector for one series: River's `learn_one`/`score_one`.
 
@@ -148,6 +152,13 @@ class SurpriseDetector(base.AnomalyDetector):
         Fading factor of each time-of-day slot's own spread (the mean absolute residual of the
         values in that slot); the value's surprise is then measured against the noise of its
         hour rather than of the whole day. 0 turns it off (one spread for the day).
+    warmup_span, rest_span
+        The warm-up and the rest period as spans of time: once the series' interval is known
+        (its first two distinct timestamps), each lasts `min(rows, span / interval)` rows, so an
+        hourly series warms up for a day (24 rows, not 288 = 12 days) and rests 9 rows after an
+        alarm (not 100 = 4 days); at least `MIN_PACED_WARMUP` rows of warm-up. The defaults
+        (one day, 500 minutes) are the row counts' spans at 5-minute data, so 5-minute and finer
+        series are unchanged. None: rows only.
 
     A level series with one spike; the detector runs inside a River pipeline like any other:
 
@@ -172,6 +183,11 @@ class SurpriseDetector(base.AnomalyDetector):
     shift_scale = 0.0
     noise_scale = 0.0
     slot_spread = 0.0
+    warmup_span: timedelta | None = None
+    rest_span: timedelta | None = None
+    _paced = True
+    _first_at: datetime | None = None
+    _rest_rows: int | None = None  # None: `rest`
     _bin = 0
 
     def __init__(
@@ -189,6 +205,8 @@ class SurpriseDetector(base.AnomalyDetector):
         shift_scale: float = 0.01,
         noise_scale: float = 0.2,
         slot_spread: float = 0.02,
+        warmup_span: timedelta | None = timedelta(days=1),
+        rest_span: timedelta | None = timedelta(minutes=500),
     ) -> None:
         if not 0.0 < alarm < 1.0:
             raise ValueError(f"alarm must be in (0, 1), got {alarm}")
@@ -208,6 +226,11 @@ class SurpriseDetector(base.AnomalyDetector):
         self.shift_scale = shift_scale
         self.noise_scale = noise_scale
         self.slot_spread = slot_spread
+        self.warmup_span = warmup_span
+        self.rest_span = rest_span
+        # Row counts until the series' interval is known (`_pace`); the rest period in rows.
+        self._paced = warmup_span is None and rest_span is None
+        self._rest_rows = rest
         self._core = VolumeDetector(
             transform=transform,
             drops=drops,
@@ -313,7 +336,25 @@ class SurpriseDetector(base.AnomalyDetector):
         if self._holding > 0:
             self._holding -= 1
         elif self._score >= self.alarm:
-            self._holding = self.rest
+            self._holding = self.rest if self._rest_rows is None else self._rest_rows
+        if not self._paced:
+            self._pace(at)
+
+    def _pace(self, at: datetime | None) -> None:
+        """Warm-up and rest in rows, from the spans and the series' interval (see the class)."""
+        if not isinstance(at, datetime) or self._core.seen >= MIN_PACED_WARMUP:
+            self._paced = True
+            return
+        if self._first_at is None or at <= self._first_at:
+            self._first_at = at if self._first_at is None else min(self._first_at, at)
+            return
+        interval = at - self._first_at
+        if self.warmup_span is not None:
+            rows = max(MIN_PACED_WARMUP, math.ceil(self.warmup_span / interval))
+            self._core.warmup = min(self.warmup, rows)
+        if self.rest_span is not None:
+            self._rest_rows = min(self.rest, math.ceil(self.rest_span / interval))
+        self._paced = True
 
     def score_learn_many(
         self, values: Sequence[float], timestamps: Sequence[datetime | None]
@@ -338,6 +379,15 @@ class SurpriseDetector(base.AnomalyDetector):
         >>> SurpriseDetector(warmup=100).score_learn_many(values, times) == scores
         True
         """
+        scores: list[float] = []
+        if not self._paced:  # value by value until the warm-up and rest are known in rows
+            head = 0
+            while head < len(values) and not self._paced:
+                x = {self.value_key: values[head], self.time_key: timestamps[head]}
+                scores.append(self.score_one(x))
+                self.learn_one(x)
+                head += 1
+            values, timestamps = values[head:], timestamps[head:]
         core = self._core
         calibrations = (self._calibration, self._shift_calibration, self._noise_calibration)
         if (
@@ -346,7 +396,6 @@ class SurpriseDetector(base.AnomalyDetector):
             or core.gate.rows
             or len({(c.floor, c.per_decade, c.bins, c.BLOCK) for c in calibrations}) > 1
         ):
-            scores = []
             for value, at in zip(values, timestamps, strict=True):
                 x = {self.value_key: value, self.time_key: at}
                 scores.append(self.score_one(x))
@@ -355,7 +404,8 @@ class SurpriseDetector(base.AnomalyDetector):
         log10, erfc = math.log10, math.erfc
         # The series' unit (SurpriseDetector) and the holding of the rest period.
         unit, by_unit = self._unit, self.transform == "identity"
-        holding, alarm, rest = self._holding, self.alarm, self.rest
+        holding, alarm = self._holding, self.alarm
+        rest = self.rest if self._rest_rows is None else self._rest_rows
         # The core (VolumeDetector): transform, level, season, smoothed residuals, spreads.
         forward, inverse, count_noise = core._forward, core._inverse, core._count_noise
         clamp = core.transform != "identity"
@@ -402,7 +452,6 @@ class SurpriseDetector(base.AnomalyDetector):
         value_weight, shift_weight, noise_weight = (c.prior_weight for c in calibrations)
         score = self._score
         shift = noise = shift_surprise = noise_surprise = 0.0
-        scores: list[float] = []
         append = scores.append
         for raw, at in zip(values, timestamps, strict=True):
             value = float(raw)

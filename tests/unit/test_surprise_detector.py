@@ -288,3 +288,48 @@ def test_a_calibration_pickled_as_a_fenwick_tree_resumes_with_the_same_tails() -
     old.update(3.0)
     calibration.update(3.0)
     assert old.tail(2.9) == calibration.tail(2.9)
+
+
+def _hourly(rows: int, spikes: set[int]) -> list[dict]:
+    rng = random.Random(8)
+    points = []
+    for row in range(rows):
+        at = START + timedelta(hours=row)
+        value = 100.0 + 20.0 * math.sin(2 * math.pi * at.hour / 24) + rng.gauss(0.0, 2.0)
+        points.append({"value": value + (150.0 if row in spikes else 0.0), "timestamp": at})
+    return points
+
+
+def test_an_hourly_series_warms_up_for_a_day_and_rests_500_minutes_after_an_alarm() -> None:
+    points = _hourly(24 * 20, spikes={300, 303, 320})
+    scores = _scores(SurpriseDetector(), points)
+    assert all(score == 0.0 for score in scores[:24])  # one day of hourly rows, not 288
+    assert any(score > 0.0 for score in scores[24:48])
+    assert scores[300] >= 0.995
+    # Rest: 500 minutes are 9 hourly rows (100 rows would be four days): 303 is held, 320 not.
+    assert scores[303] == 0.0 and scores[320] > 0.5  # (100 rows of rest would hold it at 0)
+    # In rows only (no spans), the old behaviour: 288 rows of warm-up.
+    rows_only = _scores(SurpriseDetector(warmup_span=None, rest_span=None), points)
+    assert all(score == 0.0 for score in rows_only[:288])
+    # 5-minute data: the spans are the row counts' own (288 rows a day, 100 rows of rest).
+    five_minutes = _series(3000, 25.0, seed=4, spike_at=1500)
+    assert _scores(SurpriseDetector(), five_minutes) == _scores(
+        SurpriseDetector(warmup_span=None, rest_span=None), five_minutes
+    )
+
+
+def test_score_learn_many_paces_the_warm_up_as_score_one_does() -> None:
+    points = _hourly(24 * 20, spikes={300, 303, 320})
+    values, times = [x["value"] for x in points], [x["timestamp"] for x in points]
+    expected = _scores(SurpriseDetector(), points)
+    assert SurpriseDetector().score_learn_many(values, times) == expected
+    detector = SurpriseDetector()  # the interval becomes known between two calls
+    split = detector.score_learn_many(values[:1], times[:1])
+    assert split + detector.score_learn_many(values[1:], times[1:]) == expected
+    # A snapshot from before the spans: rows only, as it was.
+    old = SurpriseDetector(warmup_span=None, rest_span=None)
+    for name in ("warmup_span", "rest_span", "_paced", "_rest_rows", "_first_at"):
+        old.__dict__.pop(name, None)
+    assert _scores(old, points) == _scores(
+        SurpriseDetector(warmup_span=None, rest_span=None), points
+    )
