@@ -177,6 +177,25 @@ def _support_check(
     )
 
 
+@asset_check(
+    asset="trend_forecast",
+    description="Every forecast is finite and non-negative, inside its own interval.",
+)
+def trend_forecasts_are_sane(warehouse: WarehouseResource) -> AssetCheckResult:
+    with warehouse.connect() as db:
+        if not db.has_table("trend_forecasts"):
+            return AssetCheckResult(passed=True, metadata={"note": "table not built yet"})
+        bad = db.query(
+            "SELECT day, key, hour, expected, low, high FROM trend_forecasts "
+            "WHERE NOT (low >= 0 AND low <= expected AND expected <= high AND high < 1e300) "
+            "OR expected IS NULL OR low IS NULL OR high IS NULL ORDER BY day, key LIMIT 10"
+        )
+    return AssetCheckResult(
+        passed=bad.is_empty(),
+        metadata={"insane_rows": bad.height, "sample": MetadataValue.md(str(bad))},
+    )
+
+
 CHECKS = [
     posts_expectations,
     posts_references,
@@ -186,4 +205,5 @@ CHECKS = [
     alerts_expectations,
     trending_challenges_meet_minimum_support,
     trending_music_meets_minimum_support,
+    trend_forecasts_are_sane,
 ]

@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataVa
 from socialpulse.batch.baselines import BASELINES_SCHEMA, write_keyword_baselines
 from socialpulse.batch.baselines import keyword_baselines as compute_keyword_baselines
 from socialpulse.batch.sentiment_summary import sentiment_summary as compute_sentiment_summary
+from socialpulse.batch.trend_forecast import forecast_keys, hourly_key_counts, rising_keys
 from socialpulse.batch.trending import (
     challenge_items,
     daily_activity,
@@ -196,3 +197,49 @@ def sentiment_summary(
             "sentiment_summary", summary, "day = ?", (day,), key=["key", "window_start"]
         )
     return MaterializeResult(metadata=table_metadata("sentiment_summary", summary))
+
+
+class TrendForecastConfig(Config):
+    history_days: int = 14  # the hours each key's model learns from, up to the day's end
+    min_posts: int = 20  # keys with fewer posts over the history are not forecast
+    top: int = 50  # the busiest keys only
+
+
+@asset(deps=["posts"], partitions_def=daily, group_name="analytics")
+def trend_forecast(
+    context: AssetExecutionContext,
+    config: TrendForecastConfig,
+    lake: LakeResource,
+    warehouse: WarehouseResource,
+) -> MaterializeResult:
+    """The next 24 hours of each busy key's posts, by hour with a 90% interval, after the day;
+    `rising` where the forecast leaves the key's own band (`socialpulse.batch.trend_forecast`)."""
+    day = date.fromisoformat(context.partition_key)
+    end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+    start = end - timedelta(days=config.history_days)
+    landed = _landed_days(lake.lake(), start.date(), day)
+    if landed.is_empty():
+        return MaterializeResult(metadata=empty_table_metadata("trend_forecasts"))
+    counts = hourly_key_counts(landed, start, end)
+    forecasts = forecast_keys(counts, start, end, config.min_posts, config.top).with_columns(
+        day=pl.lit(day)
+    )
+    with warehouse.connect() as db:
+        db.replace_where("trend_forecasts", forecasts, "day = ?", (day,), key=["key", "hour"])
+    rising = rising_keys(forecasts)
+    context.log.info(
+        f"trend_forecast {day}: {forecasts['key'].n_unique()} keys forecast, {rising.height} rising"
+    )
+    return MaterializeResult(
+        metadata={
+            **table_metadata("trend_forecasts", forecasts),
+            "keys": forecasts["key"].n_unique(),
+            "rising": MetadataValue.md(
+                "\n".join(
+                    f"- {k}: {e:.0f} posts forecast at {h:%Y-%m-%d %H:00} (band up to {b:.0f})"
+                    for k, h, e, b in rising.head(15).iter_rows()
+                )
+                or "no key is forecast to leave its band"
+            ),
+        }
+    )

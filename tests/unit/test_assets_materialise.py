@@ -32,6 +32,7 @@ def test_rematerialising_a_partition_never_duplicates_rows(tmp_path) -> None:
         analytics.trending_challenges,
         analytics.trending_music,
         analytics.sentiment_summary,
+        analytics.trend_forecast,
     ]
     counts = []
     for _ in range(2):
@@ -48,6 +49,7 @@ def test_rematerialising_a_partition_never_duplicates_rows(tmp_path) -> None:
                         "post_challenges",
                         "music",
                         "sentiment_summary",
+                        "trend_forecasts",
                     )
                 }
             )

@@ -16,6 +16,7 @@ EXPECTED_GRAPH = {
     "sentiment_summary": ["posts"],
     "spark_backfill": ["landing"],
     "text_insights": ["posts"],
+    "trend_forecast": ["posts"],
     "trending_challenges": ["posts"],
     "trending_music": ["music"],
     # dbt: staging models read the Python assets' tables, marts read staging.
@@ -57,6 +58,7 @@ def test_asset_graph_snapshot() -> None:
         "posts:posts_expectations",
         "posts:posts_references",
         "posts:posts_volume_within_band",
+        "trend_forecast:trend_forecasts_are_sane",
         "trending_challenges:trending_challenges_meet_minimum_support",
         "trending_music:trending_music_meets_minimum_support",
     ]
