@@ -116,10 +116,16 @@ class HourlyVolumeForecaster:
 
     def _update(self, at: datetime, observed: float) -> None:
         """Error-correction form of additive smoothing, with the surprise clipped."""
-        surprise = observed - (self._level + self._seasonal(at))
+        predicted = self._level + self._seasonal(at)
+        surprise = observed - predicted
         if self._surprise is None:
             self._surprise = abs(surprise)
-        limit = CLIP * max(self._surprise, 1e-3)
+        # Never below the counting noise of the predicted count (about the standard deviation
+        # of log1p of a Poisson count there): a key that has posted exactly 3 an hour for weeks
+        # has learned a typical surprise near 0, and a clip at 3 times that would keep its
+        # forecast at 3 through any rise.
+        count = _count(predicted)
+        limit = CLIP * max(self._surprise, math.sqrt(count + 1.0) / (count + 2.0))
         clipped = max(-limit, min(limit, surprise))
         self._surprise += SURPRISE_WEIGHT * (abs(clipped) - self._surprise)
         self._level += LEVEL_WEIGHT * clipped

@@ -104,3 +104,20 @@ def test_horizon_outside_one_to_24_is_refused() -> None:
     model = trained([1.0])
     with pytest.raises(ValueError, match="horizon"):
         model.forecast(25)
+
+
+def test_a_key_that_posted_the_same_count_every_hour_still_follows_a_rise() -> None:
+    from datetime import datetime, timedelta
+
+    from socialpulse.trends import HourlyVolumeForecaster
+
+    start, model = datetime(2024, 1, 1), HourlyVolumeForecaster()
+    for hour in range(24 * 14):  # exactly 3 posts every hour: no surprise learned at all
+        model.learn_one(start + timedelta(hours=hour), 3)
+    for hour in range(24 * 14, 24 * 14 + 12):  # then 60 an hour: after 12 hours, at least double
+        model.learn_one(start + timedelta(hours=hour), 60)
+    assert model.forecast(horizon=1)[0][0] > 6
+    for hour in range(24 * 14 + 12, 24 * 14 + 48):  # after two days, most of the way
+        model.learn_one(start + timedelta(hours=hour), 60)
+    # Without the counting-noise floor on the clip it stayed at 3.0 through both.
+    assert model.forecast(horizon=1)[0][0] > 40
