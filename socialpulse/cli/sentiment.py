@@ -190,9 +190,12 @@ def train(
     """Train a classifier on --data and write a versioned artifact: TF-IDF word + char n-grams
     and lexicon features into a logistic regression (model.joblib), or a logistic head on the
     encoder's embeddings (head.json); both tuned for macro recall, with metrics.json."""
+    from socialpulse.cli.checks import load_settings
     from socialpulse.sentiment.datasets import combine, load_labelled, sample, without_texts
-    from socialpulse.settings import Settings
 
+    # Before any data is read or model trained: a malformed setting is one line, not a
+    # traceback after minutes of training.
+    state_dir = load_settings().state_dir
     try:
         parts = [(path.name, load_labelled(path, splits)) for path in data]
         if sample_size:
@@ -206,7 +209,7 @@ def train(
         typer.echo(f"{len(labelled.texts)} texts from {', '.join(labelled.files)}")
         if kind is ModelKind.encoder:
             directory, metrics = _train_encoder(
-                labelled, output, folds, nested, embedding_cache, Settings().state_dir
+                labelled, output, folds, nested, embedding_cache, state_dir
             )
         else:
             from socialpulse.sentiment.model import default_model_dir, save_model, train_classifier
@@ -214,7 +217,7 @@ def train(
             trained = train_classifier(
                 labelled, folds=folds, nested=nested, jobs=jobs, progress=typer.echo
             )
-            directory = output or default_model_dir(Settings().state_dir, trained.metrics)
+            directory = output or default_model_dir(state_dir, trained.metrics)
             save_model(trained, directory)
             metrics = trained.metrics
     except (FileNotFoundError, FileExistsError, ValueError) as error:

@@ -286,6 +286,7 @@ def with_a_file(env: dict[str, str], tmp_path: Path) -> dict[str, str]:
         ("batch",),
         ("demo",),
         ("generate", "--to", "kafka://127.0.0.1:1/posts", "--count", "1"),
+        ("sentiment", "train", "--data", "/"),
     ],
     ids=lambda command: " ".join(command[:2]),
 )
