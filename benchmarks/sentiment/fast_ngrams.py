@@ -32,11 +32,9 @@ keeps its own copy so that it stays the record of the experiment.
 from __future__ import annotations
 
 import argparse
-import html
 import math
 import os
 import platform
-import re
 import sys
 import time
 import zlib
@@ -58,66 +56,17 @@ from socialpulse.sentiment.datasets import (
     load_labelled_tsv,
     overlap_key,
 )
-from socialpulse.sentiment.encoder import _ESCAPE, _unescape_json_escapes
 from socialpulse.sentiment.evaluation import macro_recall, out_of_fold_labels
 from socialpulse.sentiment.fast import LABELS, FastScorer, tune_fast_scorer
 from socialpulse.sentiment.features import NEGATIONS, lexicon_features, valences
+
+# The product's own tokenising and hashing (the shipped NgramScorer's), not a copy.
+from socialpulse.sentiment.ngrams import BIGRAM_MULTIPLIER, tokens, word_hashes
 
 LANGUAGES = ("arabic", "english", "french", "german", "hindi", "italian", "portuguese", "spanish")
 DEFAULT_DATASETS = Path(__file__).resolve().parents[3] / "shared/datasets"
 
 # ---------------------------------------------------------------- normalisation and hashing
-
-_URL = re.compile(r"https?://\S+|www\.\S+|\bhttp\b")
-_USER = re.compile(r"(?<!\w)@\w+")
-_STRETCH = re.compile(r"(\w)\1\1+")
-_NUMBER = re.compile(r"\d+")
-# Words first (most tokens), then !?-runs (cut in pieces of at most three), emoticons of the
-# lower-cased text (:) ;-( :d =p and reversed), ellipses, one emoji per token.
-_TOKEN = re.compile(
-    r"\w+(?:'\w+)*|[!?]{1,3}|[:;=x][\-o\*']?[\)\]\(\[dp/\\|3]+(?!\w)|[\)\(][\-o']?[:;=]"
-    r"|\.\.\.?|\u2026|[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]"
-)
-
-
-def normalise(text: str) -> str:
-    """Lower-cased text with escapes decoded, URLs and mentions as placeholder words, digit
-    runs as 0, letters repeated three or more times squeezed to two, <3 as a heart."""
-    if "\\u" in text:
-        text = _ESCAPE.sub(_unescape_json_escapes, text)
-    if "&" in text:
-        text = html.unescape(text)
-    text = text.lower().replace("\u2019", "'")
-    if "http" in text or "www." in text:
-        text = _URL.sub(" urltoken ", text)
-    if "@" in text:
-        text = _USER.sub(" usertoken ", text)
-    if "<3" in text:
-        text = text.replace("<3", " \u2665 ")
-    text = _NUMBER.sub("0", text)
-    return _STRETCH.sub(r"\1\1", text)
-
-
-def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(normalise(text))
-
-
-_CACHE: dict[str, int] = {}
-_CACHE_LIMIT = 500_000
-BIGRAM_MULTIPLIER = 0x01000193  # FNV prime: bigram hash = (crc(a) * M ^ crc(b))
-
-
-def word_hashes(words: list[str]) -> list[int]:
-    """crc32 of each word's UTF-8 bytes (memoised; the same numbers in every process)."""
-    get = _CACHE.get
-    hashes = [get(w, -1) for w in words]
-    if -1 in hashes:
-        if len(_CACHE) > _CACHE_LIMIT:
-            _CACHE.clear()
-        for i, h in enumerate(hashes):
-            if h == -1:
-                hashes[i] = _CACHE[words[i]] = zlib.crc32(words[i].encode())
-    return hashes
 
 
 def hashed_features(text: str, mask: int, bigrams: bool = True, chars: int = 0) -> list[int]:
