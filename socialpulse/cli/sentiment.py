@@ -53,6 +53,19 @@ def read_text_lines(path: Path) -> tuple[list[str], list[int]]:
     return lines, undecodable
 
 
+def text_input_option() -> Any:
+    """The required `--input/-i` of the commands that read one text per line (`toxicity`,
+    `topics`; `sentiment`'s own is optional, for its `train` subcommand)."""
+    return typer.Option(
+        ...,
+        "--input",
+        "-i",
+        exists=True,
+        dir_okay=False,
+        help="UTF-8 text file, one text per line.",
+    )
+
+
 def report_undecodable(
     path: Path, numbers: list[int], shown: int = 10, treated: str = "scored as empty"
 ) -> None:

@@ -8,18 +8,11 @@ from pathlib import Path
 import typer
 
 from socialpulse.cli.checks import writable_output
-from socialpulse.cli.sentiment import read_text_lines, report_undecodable
+from socialpulse.cli.sentiment import read_text_lines, report_undecodable, text_input_option
 
 
 def toxicity(
-    input_path: Path = typer.Option(
-        ...,
-        "--input",
-        "-i",
-        exists=True,
-        dir_okay=False,
-        help="UTF-8 text file, one text per line.",
-    ),
+    input_path: Path = text_input_option(),
     output: Path = typer.Option(
         ..., "--output", "-o", help="CSV with text, toxic (true/false) and score."
     ),
