@@ -176,7 +176,7 @@ class EventTimeAligner:
         (`streaming_flows.cluster_time`), and on a backlog seconds are hours of event time, so a
         lead of `max_lead` would have the processes wait on each other's reports. For `pacing`
         (the lead) another process counts with its newest bound, for stamping with the lowest of
-        its last `IN_FLIGHT` seconds.
+        its measured in-flight span (`streaming_flows.cluster_time`).
         """
         with self._lock:
             others = [

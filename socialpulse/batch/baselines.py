@@ -63,7 +63,8 @@ def key_observations(landed: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _robust(column: str, prefix: str) -> list[pl.Expr]:
+def robust_centre_and_spread(column: str, prefix: str) -> list[pl.Expr]:
+    """`<prefix>_centre` (median) and `<prefix>_spread` (1.4826 x MAD) of `column`."""
     centre = pl.col(column).median()
     return [
         centre.alias(f"{prefix}_centre"),
@@ -108,9 +109,9 @@ def keyword_baselines(
     return (
         grid.group_by("key", "hour_of_week")
         .agg(
-            *_robust("posts", "posts"),
-            *_robust("engagement", "engagement"),
-            *_robust("sentiment", "sentiment"),
+            *robust_centre_and_spread("posts", "posts"),
+            *robust_centre_and_spread("engagement", "engagement"),
+            *robust_centre_and_spread("sentiment", "sentiment"),
         )
         .with_columns(
             pl.lit(weeks).cast(pl.Int32).alias("weeks"),

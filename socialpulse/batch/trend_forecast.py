@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from socialpulse.batch.baselines import key_observations
+from socialpulse.batch.baselines import key_observations, robust_centre_and_spread
 from socialpulse.contracts import expected_band
 from socialpulse.trends import HourlyVolumeForecaster
 
@@ -80,16 +80,19 @@ def forecast_keys(
 
 
 def _bands_by_hour_of_day(history: list[float], start: datetime) -> list[float]:
-    """Upper edge of each hour of the day's band over `history` (hourly, from `start`)."""
-    by_hour: list[list[float]] = [[] for _ in range(24)]
-    for h, count in enumerate(history):
-        by_hour[(start + timedelta(hours=h)).hour].append(count)
-    edges = []
-    for values in by_hour:
-        series = pl.Series(values or [0.0], dtype=pl.Float64)
-        median = float(series.median())
-        spread = 1.4826 * float((series - median).abs().median())
-        edges.append(expected_band(median, spread)[1])
+    """Upper edge of each hour of the day's band over `history` (hourly, from `start`): the
+    median and spread `keyword_baselines` uses, per hour of the day (0 for an hour not seen)."""
+    hours = [(start + timedelta(hours=h)).hour for h in range(len(history))]
+    robust = (
+        pl.DataFrame(
+            {"hour": hours, "posts": history}, schema={"hour": pl.Int32, "posts": pl.Float64}
+        )
+        .group_by("hour")
+        .agg(robust_centre_and_spread("posts", "posts"))
+    )
+    edges = [expected_band(0.0, 0.0)[1]] * 24
+    for hour, centre, spread in robust.iter_rows():
+        edges[hour] = expected_band(centre, spread)[1]
     return edges
 
 
