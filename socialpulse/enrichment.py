@@ -97,18 +97,33 @@ class Enricher:
         )
 
     def enrich(self, record: dict[str, Any]) -> dict[str, Any]:
+        return self.enrich_batch([record])[0]
+
+    def enrich_batch(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`enrich` of each record; the sentiment of the whole batch in one call where the
+        scorer has `score_batch` (the built-in and trained scorers have)."""
         self._refresh()
-        text = record.get("text") or ""
-        label, score = self._sentiment(text)
-        clean = self._clean(text)
-        return {
-            **record,
-            "clean_text": clean,
-            "tokens": tokenize(clean),
-            "keywords": match_keywords(
-                self._pattern, text, record.get("hashtags") or (), self.terms
-            ),
-            "sentiment_label": label,
-            "sentiment_score": score,
-            "ingested_at": datetime.now(UTC),
-        }
+        texts = [record.get("text") or "" for record in records]
+        score_batch = getattr(self._sentiment, "score_batch", None)
+        if score_batch is not None and len(texts) > 1:
+            scored = score_batch(texts)
+        else:
+            scored = [self._sentiment(text) for text in texts]
+        ingested_at = datetime.now(UTC)
+        enriched = []
+        for record, text, (label, score) in zip(records, texts, scored, strict=True):
+            clean = self._clean(text)
+            enriched.append(
+                {
+                    **record,
+                    "clean_text": clean,
+                    "tokens": tokenize(clean),
+                    "keywords": match_keywords(
+                        self._pattern, text, record.get("hashtags") or (), self.terms
+                    ),
+                    "sentiment_label": label,
+                    "sentiment_score": score,
+                    "ingested_at": ingested_at,
+                }
+            )
+        return enriched

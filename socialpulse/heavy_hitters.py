@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from socialpulse.contracts import KEYWORD_KIND, key_prefix
-from socialpulse.windows import NO_WATERMARK, Observation
+from socialpulse.windows import NO_WATERMARK, KeyBatch, Observation
 
-Keyed = tuple[str, Observation]
+# One post of a key, or a key's posts of one window read together (`socialpulse.windows`).
+Counted = Observation | KeyBatch
+Keyed = tuple[str, Counted]
 
 
 def shard_of(key: str, shards: int) -> str:
@@ -43,7 +45,7 @@ class HeavyHitterGate:
     # Windows before the latest one whose held posts are kept, for posts that arrive late.
     slack_windows: int = 1
     # key -> window id -> observations held back while that window is below support
-    pending: dict[str, dict[int, list[Observation]]] = field(default_factory=dict)
+    pending: dict[str, dict[int, list[Counted]]] = field(default_factory=dict)
     # admitted key -> last window id it was seen in
     admitted: dict[str, int] = field(default_factory=dict)
     # admitted key -> first window id it is admitted for
@@ -54,7 +56,7 @@ class HeavyHitterGate:
     def _window_id(self, at: datetime) -> int:
         return int((at - self.align_to) / self.window)
 
-    def offer(self, key: str, observation: Observation) -> list[Keyed]:
+    def offer(self, key: str, observation: Counted) -> list[Keyed]:
         window_id = self._window_id(observation.created_at)
         # Held posts are forgotten by the source's watermark, not by the newest post seen: in a
         # cluster one process may run hours ahead of another, whose posts are not late for that.
@@ -73,7 +75,7 @@ class HeavyHitterGate:
         held_by_window = self.pending.setdefault(key, {})
         held = held_by_window.setdefault(window_id, [])
         held.append(observation)
-        if len(held) < self.min_support:
+        if sum(item.posts for item in held) < self.min_support:
             return []
         # This window reached support: admit the key from here on, with everything held for it
         # and for later windows; earlier windows keep waiting for their own support.
@@ -91,7 +93,7 @@ class HeavyHitterGate:
 
     def _forget_old(self) -> None:
         oldest_pending = self.latest_window - self.slack_windows
-        pending: dict[str, dict[int, list[Observation]]] = {}
+        pending: dict[str, dict[int, list[Counted]]] = {}
         for key, held_by_window in self.pending.items():
             kept = {w: held for w, held in held_by_window.items() if w >= oldest_pending}
             if kept:

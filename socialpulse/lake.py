@@ -52,6 +52,11 @@ LANDING_ARROW_SCHEMA = pa.schema(
 )
 # The landing column a record cannot be written to, and why; None when it can be landed.
 landing_problem = column_checker(LANDING_ARROW_SCHEMA)
+# The same for a record whose post columns `parse_message` has checked already (`post_problem`):
+# only the columns the stream adds (Kafka coordinates, enrichment).
+added_column_problem = column_checker(
+    pa.schema([f for f in LANDING_ARROW_SCHEMA if f.name not in POST_ARROW_SCHEMA.names])
+)
 
 
 @dataclass(frozen=True)

@@ -67,15 +67,16 @@ from socialpulse.alerts import Alert, Cooldown, alert_id_for
 from socialpulse.contracts import BAND_WIDTH, band_spread, split_key
 from socialpulse.detection import STREAM_ALARM, Verdict, build_detector, resume_detector
 from socialpulse.settings import Settings
-from socialpulse.windows import Observation, WindowStats
+from socialpulse.windows import KeyBatch, Observation, WindowStats
 
 RETAIN, DISCARD = False, True
 # No early alert for a window needs more posts than this (a key whose detector rests, say).
 MAX_BAR = 1 << 30
 
-# A closed window of a key, and one post of a key's window that is still open.
+# A closed window of a key, and one post (or the posts read together) of a key's window that is
+# still open.
 WindowItem = tuple[str, datetime, datetime, WindowStats]
-OpenWindowPost = tuple[str, datetime, datetime, Observation]
+OpenWindowPost = tuple[str, datetime, datetime, Observation | KeyBatch]
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ class KeyMonitor:
     def on_item(self, item: WindowItem | OpenWindowPost) -> tuple[list[Alert], bool]:
         key, start, end, content = item
         self.last_seen = datetime.now(UTC)
-        if isinstance(content, Observation):
+        if isinstance(content, (Observation, KeyBatch)):
             return self._on_open_window_post(key, start, end, content)
         stats = content
         kind, _ = split_key(key)
@@ -196,7 +197,7 @@ class KeyMonitor:
         return alerts, RETAIN
 
     def _on_open_window_post(
-        self, key: str, start: datetime, end: datetime, observation: Observation
+        self, key: str, start: datetime, end: datetime, observation: Observation | KeyBatch
     ) -> tuple[list[Alert], bool]:
         if self.detector is None:
             return self._on_unmonitored_post(key, start, end, observation)
@@ -207,7 +208,7 @@ class KeyMonitor:
         return self._judge_open_window(key, start, end, stats), RETAIN
 
     def _on_unmonitored_post(
-        self, key: str, start: datetime, end: datetime, observation: Observation
+        self, key: str, start: datetime, end: datetime, observation: Observation | KeyBatch
     ) -> tuple[list[Alert], bool]:
         """A post of a key not monitored yet. A watched keyword starts from no history: nothing
         to judge against until its first window closes. A hashtag or sound reaches the monitor

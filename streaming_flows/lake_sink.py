@@ -49,19 +49,27 @@ class PendingBatch:
 
 
 @dataclass
-class _LakeBatchLogic(StatefulLogic[dict[str, Any], list[dict[str, Any]], PendingBatch]):
+class _LakeBatchLogic(StatefulLogic[list[dict[str, Any]], list[dict[str, Any]], PendingBatch]):
     flush_after: timedelta
     max_size: int
     state: PendingBatch
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
-    def on_item(self, value: dict[str, Any]) -> tuple[Iterable[list[dict[str, Any]]], bool]:
+    def on_item(self, value: list[dict[str, Any]]) -> tuple[Iterable[list[dict[str, Any]]], bool]:
+        if not value:
+            return (), StatefulLogic.RETAIN
         if not self.state.records:
             self.state.flush_at = self.now() + self.flush_after
-        self.state.records.append(value)
-        if len(self.state.records) >= self.max_size:
-            return (self.state.records,), StatefulLogic.DISCARD
-        return (), StatefulLogic.RETAIN
+        records = self.state.records
+        records.extend(value)
+        if len(records) < self.max_size:
+            return (), StatefulLogic.RETAIN
+        full = [records[i : i + self.max_size] for i in range(0, len(records), self.max_size)]
+        if len(full[-1]) == self.max_size:
+            return full, StatefulLogic.DISCARD
+        # The rest starts a new batch, with its own flush time.
+        self.state = PendingBatch(full.pop(), self.now() + self.flush_after)
+        return full, StatefulLogic.RETAIN
 
     def on_notify(self) -> tuple[Iterable[list[dict[str, Any]]], bool]:
         return (self.state.records,), StatefulLogic.DISCARD
@@ -89,10 +97,10 @@ def _resumed(resume_state: Any) -> PendingBatch:
 
 @operator
 def lake_batches(
-    step_id: str, up: KeyedStream[dict[str, Any]], flush_after: timedelta, max_size: int
+    step_id: str, up: KeyedStream[list[dict[str, Any]]], flush_after: timedelta, max_size: int
 ) -> KeyedStream[list[dict[str, Any]]]:
-    """Records per key in lists of `max_size`, or fewer once `flush_after` has passed since the
-    first record of the list.
+    """Records per key (they come in lists, as read) in lists of `max_size`, or fewer once
+    `flush_after` has passed since the first record of the list.
 
     Bytewax's `collect` restarts its timeout with every record, so a partition that receives a
     post more often than every `flush_after` landed nothing until `max_size` posts had come

@@ -1,14 +1,21 @@
 """The SocialPulse dataflow: Kafka posts in; dead letters, lake batches and alerts out.
 
-    parse ─► dead-letter topic (reason + original bytes)
-      └─► enrich ─► check against the lake's columns ─► dead-letter topic (the post's own bytes)
-            ├─► lake (landing/, batched per Kafka partition)
-            └─► keys ─► heavy-hitter gate ─┬─► event-time tumbling windows ─┬─► detector per key
-                                           └─► posts of open windows ───────┘    └─► alerts
+    messages ─► parse, enrich, check ─► dead-letter topic (reason + original bytes)
+      ├─► lake (landing/, batched per Kafka partition)
+      └─► counts per (key, window) ─► heavy-hitter gate ─┬─► event-time windows ─┬─► detector
+                                                         └─► open windows' counts ┘   per key
+                                                                                        └─► alerts
 
-With `SOCIALPULSE_EARLY_ALERTS`, the detector per key also sees each post of a window still open,
-so a spike alerts before its window closes (`socialpulse.monitoring`: the same alert ids whatever
-the timing).
+It works on batches, not posts: whatever the source hands over at once (a Kafka partition's
+read, up to 1,000 messages) is parsed, enriched (sentiment in one call per batch) and checked in
+one step, goes to the lake as one list per Kafka partition, and reaches the stateful steps as one
+count per (key, window) of the batch (`socialpulse.windows.key_batches`), not one item per post
+and key. The windows, dead letters, lake rows and alert ids are those of the per-post flow it
+replaced (`tests/unit/test_batched_flow.py` runs both).
+
+With `SOCIALPULSE_EARLY_ALERTS`, the detector per key also sees the counts of each window still
+open, so a spike alerts before its window closes (`socialpulse.monitoring`: the same alert ids
+whatever the timing).
 
 `build_flow` takes its sources and sinks as arguments, so tests run the same flow with
 `TestingSource`/`TestingSink` and production runs it with Kafka. Run it with
@@ -26,8 +33,9 @@ from typing import Any
 
 import bytewax.operators as op
 from bytewax.connectors.kafka import KafkaSink, KafkaSinkMessage, KafkaSourceMessage
-from bytewax.dataflow import Dataflow
+from bytewax.dataflow import Dataflow, Stream
 from bytewax.inputs import Source
+from bytewax.operators import KeyedStream
 from bytewax.operators import windowing as win
 from bytewax.outputs import Sink
 
@@ -36,17 +44,16 @@ from socialpulse.adapters import DEFAULT_LIMITS, ParseLimits, parse_message
 from socialpulse.alerts import Alert
 from socialpulse.baselines import RefreshingBaselines
 from socialpulse.enrichment import Enricher
-from socialpulse.heavy_hitters import HeavyHitterGate, shard_of
-from socialpulse.lake import Lake, landing_problem
-from socialpulse.monitoring import KeyMonitor, MonitorConfig, OpenWindowPost
+from socialpulse.heavy_hitters import Counted, HeavyHitterGate, Keyed, shard_of
+from socialpulse.lake import Lake, added_column_problem, landing_problem
+from socialpulse.monitoring import KeyMonitor, MonitorConfig, OpenWindowPost, WindowItem
 from socialpulse.settings import Settings, get_settings
 from socialpulse.windows import (
     EMITTED_AT,
     EVENT_WATERMARK,
     NO_WATERMARK,
-    Observation,
     WindowStats,
-    observation_keys,
+    key_batches,
     window_bounds,
     window_of,
 )
@@ -128,9 +135,14 @@ def parse_kafka_message(
     ]
 
 
-def check_landing_record(record: dict[str, Any]) -> dict[str, Any] | Rejected:
-    """The record, or (if a lake column cannot hold it) its own payload as a dead letter."""
-    problem = landing_problem(record)
+def check_landing_record(
+    record: dict[str, Any], problem_of: Callable[[dict[str, Any]], Any] = landing_problem
+) -> dict[str, Any] | Rejected:
+    """The record, or (if a lake column cannot hold it) its own payload as a dead letter.
+
+    `problem_of` is `added_column_problem` for records of posts `parse_message` has checked.
+    """
+    problem = problem_of(record)
     if problem is None:
         return record
     column, why = problem
@@ -145,6 +157,61 @@ def check_landing_record(record: dict[str, Any]) -> dict[str, Any] | Rejected:
     return Rejected(own, f"bad_value:{column}", f"{column} {why} (post {record.get('id')!r:.60})")
 
 
+@dataclass
+class PostBatch:
+    """What one batch of Kafka messages became: enriched records the lake can hold (in the
+    order read) and the messages rejected on the way (with the reason)."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+class _BatchProcessor:
+    """Parses, enriches and checks a batch of messages in one call (`op.flat_map_batch`).
+
+    Builds the enricher (sentiment model, watch list) once per worker, on first use.
+    """
+
+    def __init__(
+        self,
+        limits: ParseLimits,
+        enricher_factory: Callable[[], Enricher],
+        stream_time: StreamTime,
+    ) -> None:
+        self._limits = limits
+        self._enricher = _LazyEnricher(enricher_factory)
+        self._stream_time = stream_time
+
+    def __call__(self, items: list[Any]) -> list[PostBatch]:
+        batch = PostBatch()
+        parsed_records: list[dict[str, Any]] = []
+        for item in items:
+            parsed = parse_kafka_message(item, self._limits)
+            if isinstance(parsed, Rejected):
+                batch.rejected.append(parsed)
+            else:
+                parsed_records.extend(parsed)
+        # A record the lake cannot hold would stop the lake sink on every restart: dead-letter it.
+        for record in self._enricher.enrich_all(parsed_records) if parsed_records else ():
+            # The post's own columns were checked when it was parsed.
+            checked = check_landing_record(record, added_column_problem)
+            if isinstance(checked, Rejected):
+                batch.rejected.append(checked)
+            else:
+                batch.records.append(checked)
+        for emitted_at in {r.get(EMITTED_AT) for r in batch.records} - {None}:
+            self._stream_time.note_arrived(emitted_at)
+        return [batch] if batch.records or batch.rejected else []
+
+
+def per_partition(records: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The records of each Kafka partition, keyed for the lake batches, in the order read."""
+    parts: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        parts.setdefault(f"{record['kafka_topic']}:{record['kafka_partition']}", []).append(record)
+    return list(parts.items())
+
+
 def build_flow(
     source: Source[Any],
     dead_letter_sink: Sink[KafkaSinkMessage[bytes | None, bytes | None]],
@@ -154,60 +221,43 @@ def build_flow(
     enricher_factory: Callable[[], Enricher],
     flow_id: str = "socialpulse",
     stream_time: StreamTime | None = None,
+    window_sink: Sink[WindowItem] | None = None,
 ) -> Dataflow:
-    """The dataflow (see module). `stream_time` is the one the source reports to, if it does."""
+    """The dataflow (see module). `stream_time` is the one the source reports to, if it does;
+    `window_sink`, if given, receives every closed window (for tests and investigations)."""
     stream_time = stream_time or StreamTime()
     flow = Dataflow(flow_id)
     messages = op.input("posts", flow, source)
-    parsed = op.map("parse", messages, lambda m: parse_kafka_message(m, config.parse_limits))
-    valid = op.branch("valid", parsed, lambda item: not isinstance(item, Rejected))
+    # Whatever the source hands over at once is parsed, enriched and checked in one call, and
+    # from there on travels as one item per batch, partition or (key, window), not per post.
+    batches = op.flat_map_batch(
+        "parse_enrich_check",
+        messages,
+        _BatchProcessor(config.parse_limits, enricher_factory, stream_time),
+    )
 
-    enricher = _LazyEnricher(enricher_factory)
-    enriched = op.flat_map("enrich", valid.trues, enricher.enrich_all)
-    # A record the lake cannot hold would stop the lake sink on every restart: dead-letter it here.
-    checked = op.map("check_landing", enriched, check_landing_record)
-    landable = op.branch("landable", checked, lambda item: not isinstance(item, Rejected))
-    records = landable.trues
-
+    rejected = op.flat_map("rejected", batches, lambda b: b.rejected)
     dead_letters = op.map(
-        "dead_letter",
-        op.merge("rejected", valid.falses, landable.falses),
-        lambda r: dead_letter_message(r.message, r.reason, r.detail),
+        "dead_letter", rejected, lambda r: dead_letter_message(r.message, r.reason, r.detail)
     )
     op.output("dead_letters", dead_letters, dead_letter_sink)
 
-    by_partition = op.key_on(
-        "by_kafka_partition", records, lambda r: f"{r['kafka_topic']}:{r['kafka_partition']}"
-    )
-    batches = lake_batches(
+    by_partition = op.flat_map("by_kafka_partition", batches, lambda b: per_partition(b.records))
+    lake = lake_batches(
         "lake_batches", by_partition, flush_after=config.lake_flush, max_size=config.lake_batch_size
     )
-    op.output("lake", batches, lake_sink)
+    op.output("lake", lake, lake_sink)
 
-    def keys(record: dict[str, Any]) -> Iterable[tuple[str, Observation]]:
-        emitted_at = record.get(EMITTED_AT)
-        if emitted_at is not None:
-            stream_time.note_arrived(emitted_at)
-        return observation_keys(record)
-
-    observations = op.flat_map("keys", records, keys)
-    by_shard = op.map("shard", observations, lambda kv: (shard_of(kv[0], GATE_SHARDS), kv))
-
-    def gate(
-        state: HeavyHitterGate | None, keyed: tuple[str, Observation]
-    ) -> tuple[HeavyHitterGate, list[tuple[str, Observation]]]:
-        if state is None:
-            state = HeavyHitterGate(
-                window=config.window,
-                align_to=WINDOW_ALIGN,
-                min_support=config.monitor.min_support,
-                idle_windows=int(config.monitor.idle / config.window),
-                # A window still open in the windowing step may still reach support.
-                slack_windows=1 + math.ceil(config.allowed_lateness / config.window),
-            )
-        return state, state.offer(*keyed)
-
-    admitted = op.map("unshard", op.stateful_flat_map("heavy_hitters", by_shard, gate), _second)
+    # Posts of one key and window read together are counted together (`key_batches`).
+    keyed = op.flat_map(
+        "keys", batches, lambda b: key_batches(b.records, config.window, WINDOW_ALIGN)
+    )
+    by_shard = op.map("shard", keyed, lambda kv: (shard_of(kv[0], GATE_SHARDS), kv))
+    admitted = op.map(
+        "unshard",
+        op.stateful_flat_map("heavy_hitters", by_shard, _gate_builder(config)),
+        _second,
+    )
     windows = win.fold_window(
         "windows",
         admitted,
@@ -230,7 +280,46 @@ def build_flow(
         merger=WindowStats.merge,
     )
     # Late posts are already in the lake (landing happens before windowing); count them here.
-    op.inspect("count_late", windows.late, lambda _step, _item: metrics.LATE_OBSERVATIONS.inc())
+    op.inspect(
+        "count_late",
+        windows.late,
+        lambda _step, item: metrics.LATE_OBSERVATIONS.inc(item[1][1].posts),
+    )
+    alerts = detect_alerts(admitted, windows.down, config, window_sink)
+    alert_values = op.map("alert_values", alerts, lambda kv: kv[1])
+    for index, sink in enumerate(alert_sinks):
+        op.output(f"alerts_{index}", alert_values, sink)
+    return flow
+
+
+def _gate_builder(
+    config: FlowConfig,
+) -> Callable[[HeavyHitterGate | None, tuple[str, Counted]], tuple[HeavyHitterGate, list[Keyed]]]:
+    def gate(
+        state: HeavyHitterGate | None, keyed: tuple[str, Counted]
+    ) -> tuple[HeavyHitterGate, list[Keyed]]:
+        if state is None:
+            state = HeavyHitterGate(
+                window=config.window,
+                align_to=WINDOW_ALIGN,
+                min_support=config.monitor.min_support,
+                idle_windows=int(config.monitor.idle / config.window),
+                # A window still open in the windowing step may still reach support.
+                slack_windows=1 + math.ceil(config.allowed_lateness / config.window),
+            )
+        return state, state.offer(*keyed)
+
+    return gate
+
+
+def detect_alerts(
+    admitted: Stream[Keyed],
+    closed_windows: KeyedStream[tuple[int, WindowStats]],
+    config: FlowConfig,
+    window_sink: Sink[WindowItem] | None = None,
+) -> KeyedStream[Alert]:
+    """Each key's closed windows (and with early alerts the posts of its open ones) through
+    its `KeyMonitor`."""
 
     def monitor_builder(resume_state: dict[str, Any] | None) -> KeyMonitor:
         return KeyMonitor(config.monitor, resume_state)
@@ -243,33 +332,31 @@ def build_flow(
         start, end = window_bounds(window_id, config.window, WINDOW_ALIGN)
         return key, (key, start, end, stats)
 
-    def open_window_post(keyed: tuple[str, Observation]) -> tuple[str, OpenWindowPost]:
+    def open_window_post(keyed: Keyed) -> tuple[str, OpenWindowPost]:
         # Each admitted post also goes straight to its key's monitor, for early alerts.
         key, observation = keyed
         window_id = window_of(observation.created_at, config.window, WINDOW_ALIGN)
         start, end = window_bounds(window_id, config.window, WINDOW_ALIGN)
         return key, (key, start, end, observation)
 
-    closed = op.map("window_bounds", windows.down, with_bounds)
+    closed = op.map("window_bounds", closed_windows, with_bounds)
+    if window_sink is not None:
+        op.output("closed_windows", op.map("window_items", closed, _second), window_sink)
     if config.monitor.early_alerts:
         open_posts = op.map("open_window_posts", admitted, open_window_post)
         closed = op.merge("closed_and_open", closed, open_posts)
-    alerts = op.stateful("detect", closed, monitor_builder)
-    alert_values = op.map("alert_values", alerts, lambda kv: kv[1])
-    for index, sink in enumerate(alert_sinks):
-        op.output(f"alerts_{index}", alert_values, sink)
-    return flow
+    return op.stateful("detect", closed, monitor_builder)
 
 
-def _second(pair: tuple[str, tuple[str, Observation]]) -> tuple[str, Observation]:
+def _second(pair: tuple[str, Any]) -> Any:
     return pair[1]
 
 
-def _observation_emitted_at(observation: Observation) -> float | None:
+def _observation_emitted_at(observation: Counted) -> float | None:
     return getattr(observation, "emitted_at", None)  # absent from snapshots of earlier versions
 
 
-def _observation_stamp(observation: Observation) -> datetime | None:
+def _observation_stamp(observation: Counted) -> datetime | None:
     # Observations from snapshots taken before the field existed have none: the clock then
     # takes their own time.
     return getattr(observation, "watermark", None)
@@ -285,7 +372,7 @@ class _LazyEnricher:
     def enrich_all(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if self._enricher is None:
             self._enricher = self._factory()
-        return [self._enricher.enrich(record) for record in records]
+        return self._enricher.enrich_batch(records)
 
 
 def production_flow(
