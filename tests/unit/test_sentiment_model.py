@@ -92,7 +92,7 @@ def test_missing_model_is_explained(tmp_path: Path) -> None:
 
 
 def test_cli_train_then_score_with_model_and_env(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_state: Path
 ) -> None:
     runner = CliRunner()
     data = labelled_dir(tmp_path / "d")
@@ -106,6 +106,8 @@ def test_cli_train_then_score_with_model_and_env(
     )
     assert result.exit_code == 0, result.output
     assert "saved" in result.output and (artifact / "model.joblib").exists()
+    assert "published as sentiment model" in result.output
+    assert list((own_state / "lake" / "models" / "sentiment").iterdir())
     assert (
         json.loads((artifact / "metrics.json").read_text())["cv"]["nested_cv_macro_recall"] is None
     )
