@@ -116,16 +116,3 @@ def process_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     yield get_settings()
     get_settings.cache_clear()
 
-
-@pytest.fixture
-def own_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The CLI's settings on a state directory (and so a lake and model registry) of the test's
-    own, read anew; yields that directory."""
-    from socialpulse.settings import get_settings
-
-    monkeypatch.setenv("SOCIALPULSE_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("SOCIALPULSE_LAKE_URL", raising=False)
-    monkeypatch.delenv("SOCIALPULSE_SENTIMENT_MODEL", raising=False)
-    get_settings.cache_clear()
-    yield tmp_path / "state"
-    get_settings.cache_clear()

@@ -117,6 +117,11 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def model_cache_dir(state_dir: Path) -> Path:
+    """Where fetched versions are kept: `<state_dir>/cache/models/<kind>/<version>/`."""
+    return state_dir / "cache" / "models"
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -132,7 +137,7 @@ class ModelRegistry:
     @classmethod
     def from_settings(cls, settings: Settings) -> ModelRegistry:
         """The registry in the settings' lake, cached under `<state_dir>/cache/models`."""
-        return cls(Lake.from_settings(settings), settings.state_dir / "cache" / "models")
+        return cls(Lake.from_settings(settings), model_cache_dir(settings.state_dir))
 
     def _path(self, kind: str, *parts: str) -> str:
         return self.lake.path(MODELS_ZONE, _check_name(kind, "kind"), *parts)

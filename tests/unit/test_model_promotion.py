@@ -22,6 +22,7 @@ from socialpulse.sentiment import NgramScorer, load_stream_scorer
 from socialpulse.sentiment.datasets import load_labelled_dir
 from socialpulse.sentiment.model import ModelScorer, save_model, train_classifier
 from socialpulse.sentiment.scorers import PromotedModelScorer
+from socialpulse.settings import Settings
 from tests.unit.test_cli_errors import said
 from tests.unit.test_sentiment_model import labelled_dir
 
@@ -178,13 +179,17 @@ def published_version(result: Result) -> str:
 
 
 def test_cli_trains_publishes_lists_promotes_and_scores_with_the_promoted_model(
-    own_state: Path, tmp_path: Path
+    process_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("SOCIALPULSE_SENTIMENT_MODEL", raising=False)
     train = ("sentiment", "train", "--folds", "3", "--no-nested", "--data")
     sane = published_version(run(*train, str(labelled_dir(tmp_path / "d"))))
     inverted = published_version(run(*train, str(inverted_dir(tmp_path / "inv"))))
-    assert (own_state / "lake" / "models" / "sentiment" / sane / "model.joblib").exists()
-    assert list((own_state / "models" / "sentiment").iterdir())  # the local artifact, as before
+    state = process_settings.state_dir
+    assert (state / "lake" / "models" / "sentiment" / sane / "model.joblib").exists()
+    assert list((state / "models" / "sentiment").iterdir())  # the local artifact, as before
+    skipped = run(*train, str(labelled_dir(tmp_path / "d2", per_label=11)), "--no-publish")
+    assert skipped.exit_code == 0 and "published" not in skipped.output
 
     listed = run("models", "list")
     assert listed.exit_code == 0, listed.output
@@ -223,7 +228,7 @@ def test_cli_trains_publishes_lists_promotes_and_scores_with_the_promoted_model(
     assert history[3] == f"  back to {sane}: socialpulse models promote sentiment --back"
 
 
-def test_cli_lists_an_empty_registry_and_unknown_kinds(own_state: Path) -> None:
+def test_cli_lists_an_empty_registry_and_unknown_kinds(process_settings: Settings) -> None:
     empty = run("models", "list")
     assert empty.exit_code == 0 and "no model is published" in empty.output
     unknown = run("models", "list", "toxicity")
