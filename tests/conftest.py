@@ -115,4 +115,3 @@ def process_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
-
