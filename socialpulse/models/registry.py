@@ -122,6 +122,11 @@ def model_cache_dir(state_dir: Path) -> Path:
     return state_dir / "cache" / "models"
 
 
+def _stamp(moment: datetime) -> str:
+    """ISO 8601 in UTC, to the second."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -253,7 +258,7 @@ class ModelRegistry:
         current = history[-1]["version"] if history else None
         if current == version:
             return self.promotions(kind)[-1]
-        entry = {"version": version, "promoted_at": self._clock().astimezone(UTC).isoformat()}
+        entry = {"version": version, "promoted_at": _stamp(self._clock())}
         pointer = {**pointer, "version": version, "history": [*history, entry]}
         self.lake.write_bytes(self._path(kind, POINTER_FILE), _json_bytes(pointer))
         return Promotion(version, entry["promoted_at"], current)
