@@ -122,6 +122,8 @@ CLEANSED_ZONE = "cleansed"
 ANALYTICS_ZONE = "analytics"
 ALERTS_ZONE = "alerts"
 REPORTS_ZONE = "reports"
+# Trained models: models/<kind>/<version>/ and models/<kind>/promoted.json (socialpulse.models).
+MODELS_ZONE = "models"
 # Landing objects sit at landing/dt=YYYY-MM-DD/hour=HH/<object>.parquet.
 LANDING_GLOB = f"{LANDING_ZONE}/*/*/*.parquet"
 KEYWORD_BASELINES_PATH = (ANALYTICS_ZONE, "keyword_baselines", "keyword_baselines.parquet")

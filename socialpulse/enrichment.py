@@ -86,13 +86,17 @@ class Enricher:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Enricher:
+        from socialpulse.models.registry import ModelRegistry
         from socialpulse.sentiment import load_stream_scorer
         from socialpulse.watchlist import load_watchlist
 
         return cls(
             load_watchlist(settings),
             clean_text,
-            load_stream_scorer(),
+            load_stream_scorer(
+                registry=ModelRegistry.from_settings(settings),
+                refresh_seconds=settings.model_refresh_seconds,
+            ),
             terms_source=lambda: load_watchlist(settings),
         )
 

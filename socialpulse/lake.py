@@ -88,6 +88,21 @@ class Lake:
         else:
             pq.write_table(table, path, filesystem=self.fs, compression="zstd")
 
+    def write_bytes(self, path: str, data: bytes) -> None:
+        """Write one small object atomically, as `write_table` does: readers see the old bytes
+        or the new ones, never a mix (a pointer that is replaced while others read it)."""
+        self.fs.makedirs(posixpath.dirname(path), exist_ok=True)
+        if _is_local(self.fs):
+            temporary = f"{path}.{uuid.uuid4().hex}.tmp"
+            self.fs.pipe_file(temporary, data)
+            self.fs.mv(temporary, path)
+        else:
+            self.fs.pipe_file(path, data)
+
+    def read_bytes(self, path: str) -> bytes:
+        """One object in one request; FileNotFoundError when there is none."""
+        return self.fs.cat_file(path)
+
     def read_table(self, path: str) -> pa.Table:
         """One object, fetched in one request: landing objects are rewritten while the stream
         runs, and a reader that opened the file twice (footer, then pages) could mix versions."""

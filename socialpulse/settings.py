@@ -154,8 +154,20 @@ class Settings(BaseSettings):
 
     sentiment_model: Path | None = Field(
         None,
-        description="Directory of a `sentiment train` model for the stream; default: the fast "
-        "lexicon scorer shipped in the package (read by socialpulse.sentiment.scorers).",
+        description="Directory of a `sentiment train` model for the stream; default: the "
+        "version promoted in the model registry, else the fast scorer shipped in the package "
+        "(read by socialpulse.sentiment.scorers).",
+    )
+    model_refresh_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="How often the stream re-reads which sentiment model is promoted in the "
+        "model registry (a newly promoted one is used from then on, without a restart).",
+    )
+    sentiment_training_data: Path | None = Field(
+        None,
+        description="TweetEval-layout directory (<split>_text.txt + <split>_labels.txt) the "
+        "Dagster sentiment_model asset trains on (its train split) and validates on (val).",
     )
     batch_start: date = Field(
         date(2024, 1, 1), description="First day of the Dagster assets' daily partitions."

@@ -29,6 +29,17 @@ daily_job = define_asset_job(
 
 daily_schedule = build_schedule_from_partitioned_job(daily_job, hour_of_day=1)
 
+# Not scheduled, and not part of the daily job: training needs SOCIALPULSE_SENTIMENT_TRAINING_DATA
+# (or run config), and a retrained model is a decision someone takes, by hand or from the UI.
+MODELS_JOB = "sentiment_model_job"
+sentiment_model_job = define_asset_job(
+    MODELS_JOB,
+    selection=AssetSelection.groups("models"),
+    description="Train a sentiment model, publish it in the model registry, compare it with the "
+    "promoted one on the validation split (blocking check) and promote it only if it is not "
+    "worse.",
+)
+
 
 @sensor(job=daily_job, minimum_interval_seconds=300)
 def new_landing_files(context: SensorEvaluationContext, lake: LakeResource) -> SensorResult:

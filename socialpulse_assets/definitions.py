@@ -25,11 +25,17 @@ from socialpulse_assets.assets import (
     analytics,
     backfill,
     lake_ingest,
+    models,
     report,
     text_insights,
 )
 from socialpulse_assets.assets.marts import build_dbt_models
-from socialpulse_assets.automation import daily_job, daily_schedule, new_landing_files
+from socialpulse_assets.automation import (
+    daily_job,
+    daily_schedule,
+    new_landing_files,
+    sentiment_model_job,
+)
 from socialpulse_assets.checks import CHECKS
 from socialpulse_assets.dbt import prepared_dbt_project
 from socialpulse_assets.partitions import daily_partitions, on_partitions
@@ -45,6 +51,7 @@ OWNERS_BY_GROUP = {
     "staging": ["team:analytics-engineering"],
     "marts": ["team:analytics-engineering"],
     "reports": ["team:analytics-engineering"],
+    "models": ["team:data-engineering"],
 }
 
 # BI users read the marts and the report in the morning: the daily job (01:00 UTC, yesterday's
@@ -69,11 +76,13 @@ def build_definitions(settings: Settings) -> Definitions:
     location = Definitions(
         assets=[
             lake_ingest.landing,
-            *load_assets_from_modules([lake_ingest, analytics, backfill, text_insights, report]),
+            *load_assets_from_modules(
+                [lake_ingest, analytics, backfill, text_insights, report, models]
+            ),
             build_dbt_models(prepared_dbt_project()),
         ],
-        asset_checks=CHECKS,
-        jobs=[daily_job, backfill.spark_backfill_job],
+        asset_checks=[*CHECKS, models.sentiment_model_beats_promoted],
+        jobs=[daily_job, backfill.spark_backfill_job, sentiment_model_job],
         schedules=[daily_schedule],
         sensors=[new_landing_files],
         resources=RESOURCES_BY_ENV[settings.env](settings),

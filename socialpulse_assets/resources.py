@@ -59,6 +59,7 @@ class BatchSettingsResource(ConfigurableResource):
     trending_min_authors: int
     spark_master: str
     sentiment_model: str | None = None
+    sentiment_training_data: str | None = None
     state_dir: str
 
     @classmethod
@@ -69,6 +70,9 @@ class BatchSettingsResource(ConfigurableResource):
             trending_min_authors=settings.trending_min_authors,
             spark_master=settings.spark_master,
             sentiment_model=str(settings.sentiment_model) if settings.sentiment_model else None,
+            sentiment_training_data=(
+                str(settings.sentiment_training_data) if settings.sentiment_training_data else None
+            ),
             state_dir=str(settings.state_dir),
         )
 

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "socialpulse.cli.generate",
     "socialpulse.cli.detect",
     "socialpulse.cli.sentiment",
+    "socialpulse.cli.models",
     "socialpulse.cli.toxicity",
     "socialpulse.cli.topics",
     "socialpulse.cli.batch",

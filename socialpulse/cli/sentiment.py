@@ -15,6 +15,7 @@ from socialpulse.cli.checks import writable_output
 
 if TYPE_CHECKING:
     from socialpulse.sentiment.datasets import LabelledTexts
+    from socialpulse.settings import Settings
 
 
 class Scorer(StrEnum):
@@ -96,13 +97,14 @@ def sentiment(
         "--model",
         "-m",
         help="Artifact directory from `sentiment train`. Default: $SOCIALPULSE_SENTIMENT_MODEL, "
-        "else the built-in scorer that --scorer names.",
+        "else the sentiment version promoted in the model registry (`socialpulse models "
+        "list`), else the built-in accurate scorer.",
     ),
-    scorer: Scorer = typer.Option(
-        Scorer.accurate,
+    scorer: Scorer | None = typer.Option(
+        None,
         "--scorer",
         "-s",
-        help="Built-in scorer when no model is given: accurate (multilingual encoder and the "
+        help="A built-in scorer instead of a model: accurate (multilingual encoder and the "
         "shipped head, about a dozen texts/s per core) or fast (hashed word n-grams, trained on "
         "English and 7 other languages, tens of thousands/s).",
     ),
@@ -114,20 +116,33 @@ def sentiment(
         raise typer.BadParameter(
             "give both --input TEXTS.txt and --output OUT.csv (or use `sentiment train`)"
         )
+    import os
+
     import polars as pl
 
-    from socialpulse.sentiment import load_stream_scorer
+    from socialpulse.cli.checks import load_settings
+    from socialpulse.models.registry import ModelRegistry
+    from socialpulse.sentiment import load_scorer
     from socialpulse.sentiment.encoder import EncoderScorer
-    from socialpulse.sentiment.scorers import MODEL_ENV
+    from socialpulse.sentiment.scorers import MODEL_ENV, SENTIMENT_KIND
 
     writable_output(output, "--output")
+    # A model path or a built-in scorer, when given, is used as it is: no registry is read.
+    registry = (
+        None
+        if model or scorer or os.environ.get(MODEL_ENV)
+        else ModelRegistry.from_settings(load_settings())
+    )
     try:
-        score = load_stream_scorer(model, builtin=scorer.value)
+        score = load_scorer(model, (scorer or Scorer.accurate).value, registry)
     # An artifact that is not ours can fail to unpickle in many ways; all mean a wrong path.
     except Exception as error:
+        if registry is None:
+            hint = "--model" if model else f"${MODEL_ENV}"
+        else:
+            hint = f"the promoted {SENTIMENT_KIND} model (`socialpulse models promote`)"
         raise typer.BadParameter(
-            f"cannot load the sentiment model: {error}",
-            param_hint="--model" if model else f"${MODEL_ENV}",
+            f"cannot load the sentiment model: {error}", param_hint=hint
         ) from error
     lines, undecodable = read_text_lines(input_path)
     report_undecodable(input_path, undecodable)
@@ -192,6 +207,12 @@ def train(
         True, "--nested/--no-nested", help="Also measure by nested CV (slower, honest)."
     ),
     jobs: int = typer.Option(1, "--jobs", min=1, help="Model fits to run in parallel (tfidf)."),
+    publish: bool = typer.Option(
+        True,
+        "--publish/--no-publish",
+        help="Also publish the artifact as a new version in the model registry in the lake "
+        "(`socialpulse models list`); it is used once promoted.",
+    ),
     embedding_cache: Path | None = typer.Option(
         None,
         "--embedding-cache",
@@ -202,13 +223,15 @@ def train(
 ) -> None:
     """Train a classifier on --data and write a versioned artifact: TF-IDF word + char n-grams
     and lexicon features into a logistic regression (model.joblib), or a logistic head on the
-    encoder's embeddings (head.json); both tuned for macro recall, with metrics.json."""
+    encoder's embeddings (head.json); both tuned for macro recall, with metrics.json; then
+    published in the model registry."""
     from socialpulse.cli.checks import load_settings
     from socialpulse.sentiment.datasets import combine, load_labelled, sample, without_texts
 
     # Before any data is read or model trained: a malformed setting is one line, not a
     # traceback after minutes of training.
-    state_dir = load_settings().state_dir
+    settings = load_settings()
+    state_dir = settings.state_dir
     try:
         parts = [(path.name, load_labelled(path, splits)) for path in data]
         if sample_size:
@@ -240,6 +263,31 @@ def train(
     typer.echo(
         f"saved {directory}: macro recall grid CV {cv['grid_best_cv_macro_recall']:.4f}"
         f"{nested_text}, params {metrics['params']}"
+    )
+    if publish:
+        _publish(directory, metrics, labelled, settings)
+
+
+def _publish(
+    directory: Path, metrics: dict[str, Any], labelled: LabelledTexts, settings: Settings
+) -> None:
+    from socialpulse.models.registry import ModelRegistry
+    from socialpulse.models.sentiment import publish_sentiment_model
+    from socialpulse.sentiment.scorers import SENTIMENT_KIND
+
+    registry = ModelRegistry.from_settings(settings)
+    try:
+        published = publish_sentiment_model(registry, directory, metrics, labelled)
+    except OSError as error:
+        typer.echo(
+            f"{directory} is saved, but publishing it to the model registry in "
+            f"{registry.lake.root} failed: {error}",
+            err=True,
+        )
+        raise typer.Exit(1) from error
+    typer.echo(
+        f"published as {SENTIMENT_KIND} model {published.version}; use it everywhere with "
+        f"`socialpulse models promote {SENTIMENT_KIND} {published.version}`"
     )
 
 

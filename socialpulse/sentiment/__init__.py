@@ -3,7 +3,7 @@
 from socialpulse.sentiment.fast import FastScorer
 from socialpulse.sentiment.lexicon import LexiconScorer, label_for
 from socialpulse.sentiment.ngrams import NgramScorer
-from socialpulse.sentiment.scorers import MODEL_ENV, load_stream_scorer
+from socialpulse.sentiment.scorers import MODEL_ENV, load_scorer, load_stream_scorer
 from socialpulse.sentiment.toxicity_flag import toxicity
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "NgramScorer",
     "label_for",
     "load_model",
+    "load_scorer",
     "load_stream_scorer",
     "toxicity",
 ]

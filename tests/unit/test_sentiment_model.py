@@ -12,6 +12,7 @@ from socialpulse.cli.main import app
 from socialpulse.sentiment import load_stream_scorer
 from socialpulse.sentiment.datasets import load_labelled_dir
 from socialpulse.sentiment.model import ModelScorer, load_model, save_model, train_classifier
+from socialpulse.settings import Settings
 
 POSITIVE = ["love", "great", "amazing", "happy", "wonderful", "best", "brilliant", "enjoy"]
 NEGATIVE = ["hate", "awful", "terrible", "worst", "sad", "broken", "angry", "horrible"]
@@ -92,7 +93,7 @@ def test_missing_model_is_explained(tmp_path: Path) -> None:
 
 
 def test_cli_train_then_score_with_model_and_env(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, process_settings: Settings
 ) -> None:
     runner = CliRunner()
     data = labelled_dir(tmp_path / "d")
@@ -106,6 +107,8 @@ def test_cli_train_then_score_with_model_and_env(
     )
     assert result.exit_code == 0, result.output
     assert "saved" in result.output and (artifact / "model.joblib").exists()
+    assert "published as sentiment model" in result.output
+    assert list((process_settings.state_dir / "lake" / "models" / "sentiment").iterdir())
     assert (
         json.loads((artifact / "metrics.json").read_text())["cv"]["nested_cv_macro_recall"] is None
     )
