@@ -44,6 +44,7 @@ ENDPOINTS = {
     "/api/activity": {"key": KEY},
     "/api/sentiment": {"key": KEY, "hours": 48},
     "/api/trending": {},
+    "/api/forecasts": {},
     "/api/wordclouds": {},
     "/api/watchlist": {},
 }
@@ -103,6 +104,17 @@ def assert_dashboard_and_report_read_the_marts(settings: Settings, lake: Lake) -
         (KEY, 24, True, datetime(2024, 3, 11), 0, False),
         (SOUND_KEY, 24, True, datetime(2024, 3, 11), 24, True),
     ]
+    forecasts = answers["/api/forecasts"].json()
+    assert forecasts["day"] == DAY.isoformat()
+    [sound] = forecasts["keys"]
+    assert (sound["key"], sound["first_rising_hour"], sound["rising_hours"]) == (
+        SOUND_KEY,
+        "2024-03-11T00:00:00Z",
+        24,
+    )
+    assert len(sound["hours"]) == 24
+    assert all(h["forecast_posts"] > h["band_high"] for h in sound["hours"])
+
     assert answers["/api/wordclouds"].json()["clouds"]
 
     # The daily report the job wrote reads the same model: the alert with its sample post.
