@@ -117,6 +117,8 @@ def assert_dashboard_and_report_read_the_marts(settings: Settings, lake: Lake) -
 
     assert answers["/api/wordclouds"].json()["clouds"]
 
-    # The daily report the job wrote reads the same model: the alert with its sample post.
+    # The daily report the job wrote reads the same model: the alert with its sample post, and
+    # the rising sound.
     html = lake.fs.cat(lake.path("reports", "daily", f"dt={DAY}", f"socialpulse-{DAY}.html"))
     assert KEY in html.decode() and SAMPLE_TEXT in html.decode()
+    assert SOUND_KEY in html.decode().split("Rising next 24 hours")[1].split("<h2>")[0]
