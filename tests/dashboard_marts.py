@@ -7,6 +7,8 @@ the marts, and so does the report. Shared by the DuckDB unit test and the Postgr
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from starlette.testclient import TestClient
 
 from socialpulse.dashboard import create_app, queries
@@ -21,15 +23,18 @@ from tests.dashboard_samples import (
     BURST_POSTS,
     DAY,
     SAMPLE_TEXT,
+    TRENDING_SOUND,
     land_sample_day,
 )
 
 KEY = f"hashtag:{ALERT_KEY}"
+SOUND_KEY = f"music:{TRENDING_SOUND}"
 MARTS = {
     "mart_alerts",
     "mart_keyword_activity_hourly",
     "mart_sentiment_15min",
     "mart_trending_daily",
+    "mart_trend_forecasts",
 }
 ENDPOINTS = {
     "/": {},
@@ -39,6 +44,7 @@ ENDPOINTS = {
     "/api/activity": {"key": KEY},
     "/api/sentiment": {"key": KEY, "hours": 48},
     "/api/trending": {},
+    "/api/forecasts": {},
     "/api/wordclouds": {},
     "/api/watchlist": {},
 }
@@ -82,8 +88,37 @@ def assert_dashboard_and_report_read_the_marts(settings: Settings, lake: Lake) -
         f"#{ALERT_KEY}",
     )
     assert KEY in [k["key"] for k in answers["/api/keys"].json()["keys"]]
+
+    # trend_forecast learned the 14 days up to DAY's end: only the sound, new at 8 posts an
+    # hour, is forecast above its band (3 an hour after 13 quiet days), in every hour of the next
+    # day; #glowup's 4 an hour is forecast inside its own.
+    with Warehouse(settings.resolved_warehouse_url) as db:
+        by_key = db.query(
+            "SELECT key, count(*) AS hours, bool_and(forecast_low <= forecast_posts "
+            "AND forecast_posts <= forecast_high) AS inside, min(hour) AS first, "
+            "max(key_rising_hours) AS rising_hours, bool_or(key_is_rising) AS rising "
+            "FROM mart_trend_forecasts WHERE day = ? GROUP BY key ORDER BY key",
+            [DAY],
+        )
+    assert by_key.rows() == [
+        (KEY, 24, True, datetime(2024, 3, 11), 0, False),
+        (SOUND_KEY, 24, True, datetime(2024, 3, 11), 24, True),
+    ]
+    forecasts = answers["/api/forecasts"].json()
+    assert forecasts["day"] == DAY.isoformat()
+    [sound] = forecasts["keys"]
+    assert (sound["key"], sound["first_rising_hour"], sound["rising_hours"]) == (
+        SOUND_KEY,
+        "2024-03-11T00:00:00Z",
+        24,
+    )
+    assert len(sound["hours"]) == 24
+    assert all(h["forecast_posts"] > h["band_high"] for h in sound["hours"])
+
     assert answers["/api/wordclouds"].json()["clouds"]
 
-    # The daily report the job wrote reads the same model: the alert with its sample post.
+    # The daily report the job wrote reads the same model: the alert with its sample post, and
+    # the rising sound.
     html = lake.fs.cat(lake.path("reports", "daily", f"dt={DAY}", f"socialpulse-{DAY}.html"))
     assert KEY in html.decode() and SAMPLE_TEXT in html.decode()
+    assert SOUND_KEY in html.decode().split("Rising next 24 hours")[1].split("<h2>")[0]

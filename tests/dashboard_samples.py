@@ -2,19 +2,22 @@
 
 `load_sample_warehouse` is the known day the dashboard, report, browser and Postgres tests share:
 a steady #glowup that bursts at noon (with an alert), a trending challenge and sound, 15-minute
-sentiment windows and hour-of-week baselines. `land_sample_day` lands the same posts and alert
-in a lake, for the daily_batch job (and its dbt marts) to build the warehouse from.
+sentiment windows, hour-of-week baselines and the next day's forecasts (the sound rising).
+`land_sample_day` lands the same posts and alert in a lake, with the rising sound's posts, for the
+daily_batch job (and its dbt marts and forecasts) to build the warehouse from.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
 
 from socialpulse.alerts import ALERT_ARROW_SCHEMA, Alert, alert_id_for
 from socialpulse.batch.baselines import BASELINES_SCHEMA
+from socialpulse.batch.trend_forecast import FORECAST_SCHEMA
 from socialpulse.lake import LANDING_ARROW_SCHEMA, Lake, write_landing_batch
 from socialpulse.warehouse import Warehouse
 from streaming_flows.alert_sinks import alert_object_path
@@ -27,6 +30,8 @@ TRENDING_CHALLENGE = "risingstar"
 TRENDING_SOUND = "sound-rising"
 BASELINE_PER_HOUR = 4
 BURST_POSTS = 40
+# The sound, first heard on DAY at this rate every hour: its next day is forecast above its band.
+RISING_SOUND_PER_HOUR = 8
 SAMPLE_TEXT = "this #glowup is everywhere today"
 
 
@@ -153,6 +158,44 @@ def load_sample_warehouse(url: str) -> None:
         db.upsert("trending_challenges", trending([TRENDING_CHALLENGE, "dance"]), ["day", "rank"])
         db.upsert("trending_music", trending([TRENDING_SOUND, "7000001"]), ["day", "rank"])
         insert_alert(db, make_alert("hashtag", ALERT_KEY, BURST_HOUR, sample_post_ids=burst_ids))
+        db.upsert("trend_forecasts", sample_forecasts(), ["key", "hour"])
+
+
+# trend_forecast's rows for DAY (the next day, hour by hour), as `sample_forecasts` makes them.
+FORECAST_START = START + timedelta(days=1)
+SOUND_RISES_AT = FORECAST_START + timedelta(hours=6)
+SOUND_PEAK_AT = FORECAST_START + timedelta(hours=18)
+SOUND_PEAK_POSTS = 9.0
+SOUND_BAND_HIGH = 3.0
+
+
+def sample_forecasts() -> pl.DataFrame:
+    """The next day's forecasts: #glowup at 3 posts an hour inside its band (up to 10); the
+    sound at 2 until 06:00, then 4 (above its band of 3), peaking at 18:00 with 9. The interval
+    is 0.6 to 1.6 times the forecast."""
+    rows = []
+    for lead in range(1, 25):
+        hour = FORECAST_START + timedelta(hours=lead - 1)
+        sound = 2.0 if hour < SOUND_RISES_AT else 4.0
+        if hour == SOUND_PEAK_AT:
+            sound = SOUND_PEAK_POSTS
+        for key, expected, band_high in (
+            (f"hashtag:{ALERT_KEY}", 3.0, 10.0),
+            (f"music:{TRENDING_SOUND}", sound, SOUND_BAND_HIGH),
+        ):
+            rows.append(
+                {
+                    "key": key,
+                    "hour": hour,
+                    "lead": lead,
+                    "expected": expected,
+                    "low": 0.6 * expected,
+                    "high": 1.6 * expected,
+                    "band_high": band_high,
+                    "rising": expected > band_high,
+                }
+            )
+    return pl.DataFrame(rows, schema=FORECAST_SCHEMA).with_columns(day=pl.lit(DAY))
 
 
 def sample_baselines() -> pl.DataFrame:
@@ -174,11 +217,33 @@ def sample_baselines() -> pl.DataFrame:
     )
 
 
+def rising_sound_posts() -> list[dict[str, Any]]:
+    """TRENDING_SOUND's posts on DAY, without hashtags: RISING_SOUND_PER_HOUR every hour. After
+    the quiet days before DAY, trend_forecast forecasts its next day above its band (#glowup's
+    4 an hour stays inside its own)."""
+    return [
+        {
+            "id": f"sound-{hour:02d}-{i}",
+            "created_at": START + timedelta(hours=hour, seconds=i * 3600 // RISING_SOUND_PER_HOUR),
+            "author_id": f"author-{(hour + i) % 37}",
+            "text": "dancing to this sound",
+            "hashtags": [],
+            "keywords": [],
+            "music_id": TRENDING_SOUND,
+            "sentiment_label": "positive",
+            "sentiment_score": 0.5,
+        }
+        for hour in range(24)
+        for i in range(RISING_SOUND_PER_HOUR)
+    ]
+
+
 def land_sample_day(lake: Lake, warehouse_url: str) -> None:
     """The known day as the stream leaves it: posts in landing/, the noon alert in alerts/.
 
     The hour-of-week baselines go straight to the warehouse (the batch computes them from
-    weeks of history this day does not have); the daily_batch job builds everything else.
+    weeks of history this day does not have); the daily_batch job builds everything else. The
+    rising sound's posts land too (they are not in `load_sample_warehouse`'s posts).
     """
     posts = sample_posts()
     records = [
@@ -197,7 +262,7 @@ def land_sample_day(lake: Lake, warehouse_url: str) -> None:
             "kafka_offset": offset,
             "ingested_at": post["created_at"] + timedelta(seconds=1),
         }
-        for offset, post in enumerate(posts.iter_rows(named=True))
+        for offset, post in enumerate([*posts.iter_rows(named=True), *rising_sound_posts()])
     ]
     write_landing_batch(lake, records, "socialpulse.posts", 0)
     burst_ids = tuple(posts.filter(pl.col("created_at") >= BURST_HOUR)["id"].head(3).to_list())

@@ -337,3 +337,72 @@ def latest_trending(
         )
         result[target] = [_with_real_growth(row) for row in rows(frame)]
     return result
+
+
+FORECAST_COLUMNS = (
+    "hour",
+    "forecast_posts",
+    "forecast_low",
+    "forecast_high",
+    "band_high",
+    "is_rising",
+)
+# trend_forecasts' columns under mart_trend_forecasts' names.
+FORECAST_BASE_COLUMNS = (
+    "day, key, hour, expected AS forecast_posts, low AS forecast_low, high AS forecast_high, "
+    "band_high, rising AS is_rising"
+)
+
+
+def forecasts_source(tables: set[str]) -> str | None:
+    """mart_trend_forecasts once dbt has built it, else the trend_forecasts table (aliased)."""
+    if "mart_trend_forecasts" in tables:
+        return "mart_trend_forecasts"
+    if "trend_forecasts" in tables:
+        return f"(SELECT {FORECAST_BASE_COLUMNS} FROM trend_forecasts) AS trend_forecasts"
+    return None
+
+
+def rising_forecasts(
+    db: Warehouse, tables: set[str], *, day: str | None = None, limit: int = 20
+) -> dict[str, Any]:
+    """The keys forecast to rise in the 24 hours after `day` (default: the latest day forecast).
+
+    A key rises when an hour's forecast is above the key's usual band for that hour of the day
+    (`socialpulse.batch.trend_forecast`). Each key comes with its hourly forecast, 90% interval
+    and band, and the evidence: its first hour above the band, how many hours are, and its peak
+    (the highest forecast, with its interval). The furthest above its band comes first.
+    """
+    source = forecasts_source(tables)
+    result: dict[str, Any] = {"day": day, "days": [], "keys": []}
+    if source is None:
+        return result
+    found = db.query(f"SELECT DISTINCT day FROM {source} ORDER BY day DESC LIMIT 60")["day"]
+    result["days"] = [jsonable(d) for d in found]
+    chosen = date.fromisoformat(day) if day else (found[0] if len(found) else None)
+    if chosen is None:
+        return result
+    result["day"] = jsonable(chosen)
+    frame = db.query(
+        f"SELECT key, {', '.join(FORECAST_COLUMNS)} FROM {source} WHERE day = ? AND key IN "
+        f"(SELECT key FROM {source} WHERE day = ? AND is_rising) ORDER BY key, hour",
+        [chosen, chosen],
+    )
+    furthest: dict[str, float] = {}
+    for (key,), hours in frame.group_by("key", maintain_order=True):
+        points = rows(hours.select(FORECAST_COLUMNS))
+        rising = [p for p in points if p["is_rising"]]
+        furthest[key] = max(p["forecast_posts"] - p["band_high"] for p in rising)
+        result["keys"].append(
+            {
+                "key": key,
+                "first_rising_hour": rising[0]["hour"],
+                "rising_hours": len(rising),
+                "peak": max(points, key=lambda p: p["forecast_posts"]),  # the first, on a tie
+                "forecast_posts_24h": sum(p["forecast_posts"] for p in points),
+                "hours": points,
+            }
+        )
+    result["keys"].sort(key=lambda k: (-furthest[k["key"]], k["key"]))
+    del result["keys"][limit:]
+    return result

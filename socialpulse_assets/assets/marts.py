@@ -20,8 +20,11 @@ from socialpulse_assets.resources import WarehouseResource
 
 class SocialPulseTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
-        # A source's key is the Python asset that loads its table; a model's is its name.
-        return AssetKey(dbt_resource_props["name"])
+        # A source's key is the Python asset that loads its table: its name, or the key its
+        # `meta.dagster.asset_key` gives where the two differ (the `trend_forecasts` table of
+        # `trend_forecast`); a model's key is its name.
+        named = dbt_resource_props.get("meta", {}).get("dagster", {}).get("asset_key")
+        return AssetKey(named) if named else AssetKey(dbt_resource_props["name"])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return "marts" if dbt_resource_props["name"].startswith("mart_") else "staging"

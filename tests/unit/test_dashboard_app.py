@@ -16,6 +16,7 @@ from socialpulse.dashboard import create_app
 from socialpulse.lake import Lake
 from socialpulse.settings import Settings
 from socialpulse.warehouse import Warehouse
+from tests.dashboard_samples import SOUND_PEAK_POSTS
 from tests.unit.test_dashboard_queries import (
     ALERT_KEY,
     BURST_HOUR,
@@ -63,6 +64,7 @@ def test_page_loads_the_script_and_polls_at_the_configured_rate(client: TestClie
     assert page.status_code == 200
     assert 'data-poll-ms="1500"' in page.text
     assert '<script src="/static/dashboard.js">' in page.text
+    assert '<table id="rising-keys">' in page.text  # filled from /api/forecasts
     assert "DuckDB" in page.text
     assert client.get("/static/dashboard.js").status_code == 200
     assert client.get("/static/dashboard.css").status_code == 200
@@ -127,12 +129,39 @@ def test_trending_sounds_are_named_by_title(client: TestClient, settings: Settin
     assert (first["key"], first["display_name"]) == (TRENDING_SOUND, "Rising Sun — ?")
 
 
+def test_forecasts_list_the_rising_keys_and_nothing_without_forecasts(
+    client: TestClient, settings: Settings
+) -> None:
+    answer = client.get("/api/forecasts")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["day"] == DAY.isoformat()
+    [sound] = body["keys"]
+    assert sound["key"] == f"music:{TRENDING_SOUND}"
+    assert [h["hour"][11:13] for h in sound["hours"]] == [f"{h:02d}" for h in range(24)]
+    hours = sound["hours"]
+    assert all(h["forecast_low"] <= h["forecast_posts"] <= h["forecast_high"] for h in hours)
+    assert (sound["first_rising_hour"], sound["peak"]["forecast_posts"]) == (
+        "2024-03-11T06:00:00Z",
+        SOUND_PEAK_POSTS,
+    )
+    with Warehouse(settings.resolved_warehouse_url) as db:
+        db.execute("DELETE FROM trend_forecasts")
+    empty = client.get("/api/forecasts")
+    assert (empty.status_code, empty.json()["keys"]) == (200, [])
+    with Warehouse(settings.resolved_warehouse_url) as db:
+        db.execute("DROP TABLE trend_forecasts")
+    absent = client.get("/api/forecasts")
+    assert (absent.status_code, absent.json()) == (200, {"day": None, "days": [], "keys": []})
+
+
 @pytest.mark.parametrize(
     ("path", "params", "message"),
     [
         ("/api/activity", {}, "query parameter key is required"),
         ("/api/activity", {"key": "hashtag:x", "days": "many"}, "days='many'"),
         ("/api/trending", {"day": "yesterday"}, "yesterday"),
+        ("/api/forecasts", {"day": "tomorrow"}, "tomorrow"),
     ],
 )
 def test_bad_parameters_get_a_400_that_says_what_was_wrong(

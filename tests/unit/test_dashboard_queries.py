@@ -15,7 +15,10 @@ from tests.dashboard_samples import (
     BURST_HOUR,
     BURST_POSTS,
     DAY,
+    FORECAST_START,
     SAMPLE_TEXT,
+    SOUND_BAND_HIGH,
+    SOUND_PEAK_AT,
     START,
     TRENDING_CHALLENGE,
     TRENDING_SOUND,
@@ -204,6 +207,61 @@ def test_growth_is_shown_only_against_an_earlier_day(warehouse: Warehouse) -> No
     assert [c["growth"] for c in marts["challenges"]] == [50.0, 25.0, None]
 
 
+def test_rising_forecasts_list_the_rising_keys_with_their_evidence(warehouse: Warehouse) -> None:
+    tables = queries.existing_tables(warehouse)
+    result = queries.rising_forecasts(warehouse, tables)
+    assert (result["day"], result["days"]) == ("2024-03-10", ["2024-03-10"])
+    [sound] = result["keys"]  # #glowup stays inside its band
+    assert sound["key"] == f"music:{TRENDING_SOUND}"
+    assert len(sound["hours"]) == 24
+    assert sound["hours"][0] == {
+        "hour": "2024-03-11T00:00:00Z",
+        "forecast_posts": 2.0,
+        "forecast_low": pytest.approx(1.2),
+        "forecast_high": pytest.approx(3.2),
+        "band_high": SOUND_BAND_HIGH,
+        "is_rising": False,
+    }
+    assert (sound["first_rising_hour"], sound["rising_hours"]) == ("2024-03-11T06:00:00Z", 18)
+    peak = sound["peak"]
+    assert (peak["hour"], peak["forecast_posts"]) == (f"{SOUND_PEAK_AT:%Y-%m-%dT%H:%M:%SZ}", 9.0)
+    assert (peak["forecast_low"], peak["forecast_high"]) == pytest.approx((5.4, 14.4))
+    assert sound["forecast_posts_24h"] == pytest.approx(6 * 2.0 + 17 * 4.0 + 9.0)
+
+
+def test_rising_forecasts_read_the_mart_and_put_the_furthest_above_its_band_first(
+    warehouse: Warehouse,
+) -> None:
+    # The mart's names over the sample rows, and #glowup forecast 12 at noon against its 10.
+    warehouse.execute(
+        f"CREATE TABLE mart_trend_forecasts AS SELECT {queries.FORECAST_BASE_COLUMNS} "
+        "FROM trend_forecasts"
+    )
+    warehouse.execute(
+        "UPDATE mart_trend_forecasts SET forecast_posts = 12, is_rising = true "
+        "WHERE key = ? AND hour = ?",
+        [f"hashtag:{ALERT_KEY}", FORECAST_START + timedelta(hours=12)],
+    )
+    warehouse.execute("DROP TABLE trend_forecasts")
+    result = queries.rising_forecasts(warehouse, queries.existing_tables(warehouse))
+    assert [(k["key"], k["rising_hours"]) for k in result["keys"]] == [
+        (f"music:{TRENDING_SOUND}", 18),  # 9 against 3 at its peak
+        (f"hashtag:{ALERT_KEY}", 1),  # 12 against 10
+    ]
+    assert result["keys"][1]["peak"]["hour"] == "2024-03-11T12:00:00Z"
+    assert queries.rising_forecasts(warehouse, queries.existing_tables(warehouse), limit=1)[
+        "keys"
+    ] == result["keys"][:1]
+
+
+def test_a_day_without_forecasts_has_no_rising_keys(warehouse: Warehouse) -> None:
+    tables = queries.existing_tables(warehouse)
+    other = queries.rising_forecasts(warehouse, tables, day="2024-03-09")
+    assert (other["day"], other["days"], other["keys"]) == ("2024-03-09", ["2024-03-10"], [])
+    warehouse.execute("DELETE FROM trend_forecasts")
+    assert queries.rising_forecasts(warehouse, tables) == {"day": None, "days": [], "keys": []}
+
+
 def test_watched_keys_put_alerts_then_watchlist_then_trends(warehouse: Warehouse) -> None:
     tables = queries.existing_tables(warehouse)
     keys = queries.watched_keys(warehouse, tables, ("acme",))
@@ -224,3 +282,4 @@ def test_an_empty_warehouse_gives_empty_answers(tmp_path) -> None:
         assert queries.key_sentiment(db, tables, "hashtag:x") == []
         assert queries.latest_trending(db, tables)["challenges"] == []
         assert queries.watched_keys(db, tables, ()) == []
+        assert queries.rising_forecasts(db, tables)["keys"] == []

@@ -7,7 +7,13 @@ EXPECTED_GRAPH = {
     "alerts": ["landing"],
     "authors": ["landing"],
     "challenges": ["landing"],
-    "daily_report": ["mart_alerts", "mart_trending_daily", "posts", "text_insights"],
+    "daily_report": [
+        "mart_alerts",
+        "mart_trend_forecasts",
+        "mart_trending_daily",
+        "posts",
+        "text_insights",
+    ],
     "keyword_baselines": ["posts"],
     "landing": [],
     "music": ["landing"],
@@ -26,6 +32,7 @@ EXPECTED_GRAPH = {
     "mart_keyword_activity_hourly": ["stg_keyword_baselines", "stg_post_challenges", "stg_posts"],
     "mart_sentiment_15min": ["stg_sentiment_summary"],
     "mart_trending_daily": ["stg_music", "stg_trending_challenges", "stg_trending_music"],
+    "mart_trend_forecasts": ["stg_trend_forecasts"],
     "stg_alerts": ["alerts"],
     "stg_authors": ["authors"],
     "stg_challenges": ["challenges"],
@@ -36,6 +43,7 @@ EXPECTED_GRAPH = {
     "stg_sentiment_summary": ["sentiment_summary"],
     "stg_trending_challenges": ["trending_challenges"],
     "stg_trending_music": ["trending_music"],
+    "stg_trend_forecasts": ["trend_forecast"],  # the table trend_forecasts (meta.dagster.asset_key)
 }
 
 
@@ -48,7 +56,7 @@ def test_asset_graph_snapshot() -> None:
     assert snapshot == EXPECTED_GRAPH
     checks = sorted(key.to_user_string() for key in graph.asset_check_keys)
     dbt_tests = [c for c in checks if c.startswith(("stg_", "mart_"))]
-    assert len(dbt_tests) == 27  # every dbt test is an asset check on its model
+    assert len(dbt_tests) == 36  # every dbt test is an asset check on its model
     assert (
         "mart_alerts:accepted_values_mart_alerts_outcome__sustained__subsided__recovered__persisting__unknown"
         in dbt_tests

@@ -62,6 +62,35 @@ def test_render_writes_a_self_contained_html_and_a_png(tmp_path) -> None:
     assert 'src="http' not in html
 
 
+def test_the_report_lists_the_keys_rising_the_next_day_with_peak_and_evidence(tmp_path) -> None:
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    load_sample_warehouse(url)
+    with Warehouse(url) as db:
+        report = read_daily_report(db, DAY)
+    assert [r["key"] for r in report.rising] == [f"music:{TRENDING_SOUND}"]  # not #glowup
+
+    html = render_daily_report(url, DAY, tmp_path / "out")["html"].read_text()
+    section = html.split("<h2>Rising next 24 hours</h2>")[1].split("<h2>")[0]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", section)
+    assert cells == [
+        f"music:{TRENDING_SOUND}",
+        "from 06:00, 18 of 24 hours",  # above its band from 06:00 to the day's end
+        "9 (5\N{EN DASH}14) at 18:00",  # the peak with its 90% interval
+        "3",  # the band it leaves
+        "89 posts",  # 6 x 2 + 17 x 4 + 9
+    ]
+
+
+def test_a_day_without_rising_keys_says_so(tmp_path) -> None:
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    load_sample_warehouse(url)
+    with Warehouse(url) as db:
+        db.execute("UPDATE trend_forecasts SET rising = false")
+    html = render_daily_report(url, DAY, tmp_path / "out")["html"].read_text()
+    assert "No key is forecast to leave its band." in html
+    assert f"music:{TRENDING_SOUND}" not in html.split("Rising next 24 hours")[1].split("<h2>")[0]
+
+
 def test_a_trend_without_an_earlier_day_shows_no_growth_figure(tmp_path) -> None:
     url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     load_sample_warehouse(url)
@@ -77,4 +106,5 @@ def test_a_day_without_data_still_renders(tmp_path) -> None:
     url = f"duckdb:///{tmp_path / 'empty.duckdb'}"
     paths = render_daily_report(url, DAY, tmp_path / "out")
     assert "No alerts on this day." in paths["html"].read_text()
+    assert "No key is forecast to leave its band." in paths["html"].read_text()
     assert paths["png"].read_bytes().startswith(PNG_MAGIC)

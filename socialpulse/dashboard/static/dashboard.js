@@ -320,6 +320,34 @@ async function refreshTrending() {
   }
 }
 
+function risingTable(table, keys) {
+  const head = el("tr", {}, el("th", {}, "key"), el("th", {}, "from"),
+    el("th", { class: "num" }, "peak (90%)"), el("th", { class: "num" }, "usual ≤"),
+    el("th", { class: "num" }, "24 h"));
+  const body = keys.map((item) => {
+    const { peak } = item;
+    const row = el("tr", { "data-key": item.key, title: `${item.rising_hours} of ${item.hours.length} hours above the usual band` },
+      el("td", {}, item.key), el("td", {}, shortTime(item.first_rising_hour)),
+      el("td", { class: "num" }, `${fmt(peak.forecast_posts, 0)} (${fmt(peak.forecast_low, 0)}–${fmt(peak.forecast_high, 0)}) at ${shortTime(peak.hour).slice(6)}`),
+      el("td", { class: "num" }, fmt(peak.band_high, 0)),
+      el("td", { class: "num" }, fmt(item.forecast_posts_24h, 0)));
+    row.addEventListener("click", () => selectKey(item.key));
+    return row;
+  });
+  table.replaceChildren(el("thead", {}, head), el("tbody", {}, ...body));
+  if (!keys.length) table.append(el("caption", { class: "muted" }, "no key is forecast to leave its band"));
+}
+
+async function refreshForecasts() {
+  try {
+    const result = await getJSON("/api/forecasts");
+    document.getElementById("forecast-for").textContent = result.day ? `after ${result.day}` : "no forecasts yet";
+    risingTable(document.getElementById("rising-keys"), result.keys);
+  } catch (error) {
+    setStatus(error.message, true);
+  }
+}
+
 async function refreshClouds() {
   const select = document.getElementById("cloud-day");
   const day = select.value;
@@ -386,6 +414,7 @@ async function start() {
   await pollAlerts();
   await refreshKeys();
   refreshTrending();
+  refreshForecasts();
   refreshClouds();
   loadWatchlist();
   setInterval(pollAlerts, POLL_MS);
@@ -393,6 +422,7 @@ async function start() {
     refreshKeys();
     refreshCharts();
     refreshTrending();
+    refreshForecasts();
     refreshClouds();
   }, SLOW_POLL_MS);
 }
