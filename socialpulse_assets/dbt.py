@@ -80,18 +80,32 @@ def dbt_project() -> DbtProject:
 
 
 def prepared_dbt_project() -> DbtProject:
-    """The project with a loadable manifest: parsed under `dagster dev`, or when it is missing.
+    """The project with a loadable manifest: parsed under `dagster dev`, when it is missing, or
+    when a model, test, macro or the project file changed after it was written (a manifest left
+    by an earlier checkout would otherwise hide new models from the asset graph).
 
     This is what `DbtProject.prepare_if_dev` does, with this environment's dbt: dagster-dbt's
     preparer calls `dbt` from PATH, which a venv that is not activated does not have, and
     `DbtProject` 1.13 takes no other preparer.
     """
     project = dbt_project()
-    if project.preparer.using_dagster_dev() or not project.manifest_path.exists():
+    if (
+        project.preparer.using_dagster_dev()
+        or not project.manifest_path.exists()
+        or _manifest_is_stale(project.manifest_path, dbt_project_dir())
+    ):
         dbt_cli().cli(
             ["parse", "--quiet", *contract_vars_args()], target_path=project.target_path
         ).wait()
     return project
+
+
+def _manifest_is_stale(manifest: Path, project_dir: Path) -> bool:
+    written = manifest.stat().st_mtime
+    sources = [project_dir / "dbt_project.yml"]
+    for folder in ("models", "macros", "tests"):
+        sources += (p for p in (project_dir / folder).rglob("*") if p.suffix in (".sql", ".yml"))
+    return any(path.stat().st_mtime > written for path in sources if path.is_file())
 
 
 KEPT_RUN_TARGETS = 10
