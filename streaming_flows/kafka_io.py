@@ -238,15 +238,24 @@ class EventTimeAligner:
             return PeerTime(None, False)
         return PeerTime(min(b for b in active if b is not None), False)
 
-    def future_limit(self, partition_latest: datetime | None) -> datetime:
+    def future_limit(
+        self, partition_latest: datetime | None, now: datetime | None = None
+    ) -> datetime:
         """Posts stamped after this are rejected as `future_timestamp`.
 
         Measured from the latest of the wall clock (so replays of old data pass), the watermark,
         and the partition's own latest accepted post (so data ahead of the wall clock, read in
-        order, passes too): a single stamp that jumps ahead is what gets caught.
+        order, passes too): a single stamp that jumps ahead is what gets caught. `now` is
+        `future_reference()` taken once for a batch of messages.
         """
-        references = [self.wall_clock(), self.watermark(), partition_latest]
+        references = [now or self.future_reference(), partition_latest]
         return max(r for r in references if r is not None) + self.max_future
+
+    def future_reference(self) -> datetime:
+        """The later of the wall clock and the watermark (see `future_limit`)."""
+        watermark = self.watermark()
+        now = self.wall_clock()
+        return now if watermark is None else max(now, watermark)
 
 
 class _AlignedPartition(StatefulSourcePartition[Any, Any]):
@@ -327,7 +336,8 @@ class _AlignedPartition(StatefulSourcePartition[Any, Any]):
         self._empty_since = None
         self._empty_reads = 0
         self._has_read = True
-        self._items = [self._parse(message) for message in batch]
+        now = self._aligner.future_reference()  # once per batch: it costs a lock and a scan
+        self._items = [self._parse(message, now) for message in batch]
         self._lower, lowest = [], None
         for _, at in reversed(self._items):
             if at is not None:
@@ -337,14 +347,14 @@ class _AlignedPartition(StatefulSourcePartition[Any, Any]):
         self._next = 0
         return False
 
-    def _parse(self, message: Any) -> tuple[Any, datetime | None]:
+    def _parse(self, message: Any, now: datetime) -> tuple[Any, datetime | None]:
         if hasattr(message, "err"):  # a consumer error: passed on for the flow to count
             return message, None
         result = parse_message(message.value or b"", limits=self._limits)
         if not result.posts:
             return ParsedMessage(message, result), None
         at = max(post.created_at for post in result.posts)
-        limit = self._aligner.future_limit(self._accepted)
+        limit = self._aligner.future_limit(self._accepted, now)
         if at > limit:
             reference = limit - self._aligner.max_future
             rejected = ParseResult(
