@@ -9,7 +9,7 @@ Heavy hitters only: a hashtag or sound gets a monitor once one of its windows re
 `min_support` posts; below that nothing is kept, so millions of one-off hashtags cost no memory.
 Watch-list keywords are always monitored.
 
-Early alerts (`early_alerts`, SOCIALPULSE_EARLY_ALERTS; off by default). Besides its closed
+Early alerts (`early_alerts`, SOCIALPULSE_EARLY_ALERTS; on by default). Besides its closed
 windows, the monitor then receives each post of the key's windows
 still open, and a spike fires as soon as an open window's count reaches the window's bar,
 without waiting for the window to close (a minute plus the allowed lateness). What fires early,
@@ -39,6 +39,18 @@ crashes and restarts:
 - A drop cannot be seen before its window closes; drops, sentiment crises and windows whose
   final count stays below the bar keep the close's verdict (with the detector after w-1), as
   before.
+- Runs of seconds. A burst that starts late in a window may not fill that window up to its bar
+  before it ends, and the next window counts from zero: a whole window's bar alone lets a burst
+  wait most of a minute. Windows therefore count their posts per 5-s slot too
+  (`windows.SLOT`), and the rule also fires when a run of 1 to 8 slots (`RUN_SLOTS`) ending in
+  the window (and starting there or in the window before) holds at least the run's bar: the
+  bar's pace (its share of the window's bar), and at least a count that Poisson noise around
+  the run's share of the expected count reaches less often than the alarm level's tail shared
+  among every run judged in a window (`_run_bars`). The run bars are found with the window's
+  bar, from the same detector; counts of slots only grow, and the window before's slots are
+  final once it has closed (before the window itself closes), so this rule too holds on the
+  final counts exactly when it held on some running ones. Such an alert reports as `observed`
+  the run's pace: its posts scaled to the window's length.
 - One alert per (key, window): a window that reaches its bar is decided once, when its count
   first reaches it (or at its close). If its spike went out, its close raises nothing more; if
   the cooldown held it back, the close judges the window as before (a sentiment crisis under a
@@ -60,6 +72,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
+from statistics import NormalDist
 from typing import Any
 
 from socialpulse import metrics
@@ -67,11 +81,14 @@ from socialpulse.alerts import Alert, Cooldown, alert_id_for
 from socialpulse.contracts import BAND_WIDTH, band_spread, split_key
 from socialpulse.detection import STREAM_ALARM, Verdict, build_detector, resume_detector
 from socialpulse.settings import Settings
-from socialpulse.windows import KeyBatch, Observation, WindowStats
+from socialpulse.windows import SLOT, KeyBatch, Observation, WindowStats, slot_of
 
 RETAIN, DISCARD = False, True
 # No early alert for a window needs more posts than this (a key whose detector rests, say).
 MAX_BAR = 1 << 30
+# Runs of this many `SLOT`s (5 s each) shorter than a window that the early rule judges besides
+# the window's own count (see the module docstring).
+RUN_SLOTS = (1, 2, 3, 4, 6, 8)
 
 # A closed window of a key, and one post (or the posts read together) of a key's window that is
 # still open.
@@ -88,9 +105,9 @@ class MonitorConfig:
     # `baseline_verdict` scores the normal tail probability: 0.999 is 3.3 standard deviations.
     baseline_threshold: float = 0.999
     cooldown: timedelta = timedelta(minutes=15)
-    # Spikes judged on the posts of open windows too (see the module docstring). Off by default:
-    # sooner alerts, at the price of more of them (docs/streaming.md, "When an alert fires").
-    early_alerts: bool = False
+    # Spikes judged on the posts of open windows too (see the module docstring): within seconds
+    # of a burst's start, at the price of more alerts (docs/streaming.md, "When an alert fires").
+    early_alerts: bool = True
     idle: timedelta = timedelta(hours=6)
     # A window's mean sentiment this far below the key's calm baseline is a sentiment crisis,
     # judged once the baseline has seen enough calm windows and the window enough scored posts,
@@ -140,11 +157,33 @@ def baseline_verdict(
 
 @dataclass(frozen=True)
 class EarlyBar:
-    """The least count of a window that fires its early alert (None: none does), and the
-    verdict at that count."""
+    """The least count of a window that fires its early alert (None: none does), the verdict at
+    that count, and the least count of each run of slots that fires it ((slots, posts) pairs,
+    only those below `posts`; none in bars from snapshots of earlier versions)."""
 
     posts: int | None
     verdict: Verdict | None
+    runs: tuple[tuple[int, int], ...] = ()
+
+
+def poisson_least(mean: float, tail: float) -> int:
+    """The least k with P(X >= k) <= `tail` for X Poisson with `mean`.
+
+    >>> poisson_least(0.25, 1e-5), poisson_least(1.0, 1e-5), poisson_least(0.0, 1e-5)
+    (5, 9, 1)
+    """
+    if mean <= 0.0:
+        return 1
+    if mean > 500.0:  # normal approximation, with a continuity correction
+        z = NormalDist().inv_cdf(1.0 - tail)
+        return math.ceil(mean + z * math.sqrt(mean) + 0.5)
+    k, pmf = 0, math.exp(-mean)
+    below = pmf  # P(X <= k)
+    while 1.0 - below > tail:
+        k += 1
+        pmf *= mean / k
+        below += pmf
+    return k + 1
 
 
 class KeyMonitor:
@@ -169,6 +208,11 @@ class KeyMonitor:
         self.open_windows: dict[datetime, WindowStats] = state.get("open_windows", {})
         self.early_decided: dict[datetime, bool] = state.get("early_decided", {})
         self.last_bar: int = state.get("last_bar", 1)  # where the next bar's search starts
+        # The last closed window's start and its final posts per slot (runs may start there).
+        self.closed_slots: tuple[datetime, dict[int, int]] | None = state.get("closed_slots")
+        # How clustered the key's posts come within its calm windows: the variance of its posts
+        # per slot over their mean (1 for posts that come independently), smoothed.
+        self.slot_dispersion: float = state.get("slot_dispersion", 1.0)
         # Copy of the state that changes only when a window closes, for snapshots (see there).
         self._frozen: dict[str, Any] | None = None
         self.last_seen = datetime.now(UTC)
@@ -222,10 +266,10 @@ class KeyMonitor:
         stats.add(observation)
         if start - min(self.open_windows) > self.config.window or start in self.early_decided:
             return [], RETAIN
-        bar = self._birth_bar(key, start)
-        if bar.posts is None or stats.posts < bar.posts:
+        fires = self._fires(start, stats, self._birth_bar(key, start))
+        if fires is None:
             return [], RETAIN
-        return self._decide_early(key, start, end, stats, bar.verdict), RETAIN
+        return self._decide_early(key, start, end, stats, *fires), RETAIN
 
     def _birth_bar(self, key: str, start: datetime) -> EarlyBar:
         """The bar of the first or second window of a hashtag or sound (from the first it is
@@ -257,17 +301,56 @@ class KeyMonitor:
     ) -> list[Alert]:
         if start in self.early_decided:
             return []
-        verdict = self._early_verdict(key, start, stats)
-        return [] if verdict is None else self._decide_early(key, start, end, stats, verdict)
+        fires = self._early_verdict(key, start, stats)
+        return [] if fires is None else self._decide_early(key, start, end, stats, *fires)
 
-    def _early_verdict(self, key: str, start: datetime, stats: WindowStats) -> Verdict | None:
-        """The early rule's verdict (at the window's bar) if `stats` of the window at `start`
-        reach the bar; None if not, or if the bar is not known yet (the window before last has
-        not been learned)."""
+    def _early_verdict(
+        self, key: str, start: datetime, stats: WindowStats
+    ) -> tuple[Verdict, float] | None:
+        """The early rule's verdict (at the window's bar) and the count it fires on if `stats`
+        of the window at `start` reach the bar or one of its runs does; None if not, or if the
+        bar is not known yet (the window before last has not been learned)."""
         bar = self._bar(key, start)
-        if bar is None or bar.posts is None or stats.posts < bar.posts:
+        return None if bar is None else self._fires(start, stats, bar)
+
+    def _fires(
+        self, start: datetime, stats: WindowStats, bar: EarlyBar
+    ) -> tuple[Verdict, float] | None:
+        """Whether the posts so far of the window at `start` fire its early rule: its count
+        reaches the bar, or a run of slots ending in it (and starting there or in the window
+        before) reaches the run's bar. With the verdict at the bar and the count fired on: the
+        window's, or for a run its pace (the run's posts scaled to the window's length)."""
+        if bar.posts is None or bar.verdict is None:
             return None
-        return bar.verdict
+        if stats.posts >= bar.posts:
+            return bar.verdict, float(stats.posts)
+        if not bar.runs or not stats.slots:
+            return None
+        per_window = self._slots_per_window
+        first = slot_of(start)
+        before = self._slots_before(start)
+        counts = [before.get(slot, 0) for slot in range(first - per_window, first)]
+        counts += [stats.slots.get(slot, 0) for slot in range(first, first + per_window)]
+        totals = list(accumulate(counts, initial=0))
+        if totals[-1] - totals[per_window - max(n for n, _ in bar.runs)] < min(
+            b for _, b in bar.runs
+        ):
+            return None
+        for length, run_bar in bar.runs:
+            for end in range(per_window + 1, 2 * per_window + 1):
+                posts = totals[end] - totals[end - length]
+                if posts >= run_bar:
+                    return bar.verdict, posts * per_window / length
+        return None
+
+    def _slots_before(self, start: datetime) -> dict[int, int]:
+        """Posts per slot of the window before the one at `start`: final once it has closed,
+        those seen so far while it is open (runs may start there), none if it had no posts."""
+        before = start - self.config.window
+        if self.closed_slots is not None and self.closed_slots[0] == before:
+            return self.closed_slots[1]
+        stats = self.open_windows.get(before)
+        return stats.slots if stats is not None else {}
 
     def _bar(self, key: str, start: datetime) -> EarlyBar | None:
         """The bar of the window at `start`, found once the detector has learned every window
@@ -332,16 +415,58 @@ class KeyMonitor:
             else:
                 low = middle
         self.last_bar = high
-        return EarlyBar(high, verdict)
+        threshold = (
+            self.config.score_threshold if baseline is None else self.config.baseline_threshold
+        )
+        return EarlyBar(high, verdict, self._run_bars(high, verdict.expected, threshold, least))
+
+    @property
+    def _slots_per_window(self) -> int:
+        """Slots in a window; 0 (no runs judged) when a window is not a whole number of them."""
+        slots, rest = divmod(self.config.window, SLOT)
+        return slots if not rest else 0
+
+    def _run_bars(
+        self, bar: int, expected: float, threshold: float, least: int
+    ) -> tuple[tuple[int, int], ...]:
+        """The least count of each run of `RUN_SLOTS` slots that fires early, for a window whose
+        bar is `bar` and expected count `expected`: at least the bar's pace (its share of the
+        bar) and a count that Poisson noise around the run's share of the expected count
+        reaches less often than the alarm level allows, shared among every run judged in a
+        window (each run length ending at each slot); for posts that come in clusters, the
+        clusters are counted (the key's `slot_dispersion`)."""
+        dispersion = max(1.0, self.slot_dispersion)
+        per_window = self._slots_per_window
+        lengths = [n for n in RUN_SLOTS if n < per_window]
+        if not lengths:
+            return ()
+        tail = (1.0 - threshold) / (len(lengths) * per_window)
+        runs = []
+        for length in lengths:
+            share = length / per_window
+            # Posts that come in clusters of about `dispersion` reach a count that much sooner.
+            noise = math.ceil(dispersion * poisson_least(expected * share / dispersion, tail))
+            run_bar = max(least, math.ceil(bar * share), noise)
+            if run_bar < bar:
+                runs.append((length, run_bar))
+        return tuple(runs)
 
     def _decide_early(
-        self, key: str, start: datetime, end: datetime, stats: WindowStats, verdict: Verdict
+        self,
+        key: str,
+        start: datetime,
+        end: datetime,
+        stats: WindowStats,
+        verdict: Verdict,
+        observed: float,
     ) -> list[Alert]:
         # Only windows up to start - 2 windows count: the one before may not be decided yet.
         before = start - self.config.window
         fired = self.cooldown.allow(key, start, "spike", decided_before=before)
         self.early_decided[start] = fired
-        return [self._alert(key, start, end, stats, verdict, "spike")] if fired else []
+        if not fired:
+            return []
+        return [self._alert(key, start, end, stats, verdict, "spike", observed)]
 
     def _assume_quiet_history(self, detector: Any, start: datetime) -> None:
         """A hashtag or sound is monitored from its first window of `min_support` posts; before
@@ -424,6 +549,8 @@ class KeyMonitor:
             and self.calm_windows >= self.config.sentiment_warmup
             and stats.sentiment_n >= 2 * self.config.min_support
         )
+        if not volume_alert and start not in self.early_decided and early is None:
+            self._learn_dispersion(stats)
         if not volume_alert and not sentiment_crisis and sentiment is not None:
             self.calm_windows += 1
             if shift is not None:
@@ -435,8 +562,9 @@ class KeyMonitor:
                 if self.sentiment_baseline is None
                 else 0.9 * self.sentiment_baseline + 0.1 * sentiment
             )
+        self.closed_slots = (start, stats.slots)
         if early is not None and start not in self.early_decided:
-            fired = self._decide_early(key, start, end, stats, early)
+            fired = self._decide_early(key, start, end, stats, *early)
             if fired:
                 return fired
         if self.early_decided.get(start):
@@ -456,6 +584,17 @@ class KeyMonitor:
             return []
         return [self._alert(key, start, end, stats, verdict, direction)]
 
+    def _learn_dispersion(self, stats: WindowStats) -> None:
+        """Learn how clustered the posts of a calm window came (its slots' index of dispersion);
+        like the detector, only from windows that raised no spike."""
+        per_window = self._slots_per_window
+        if per_window < 2 or stats.posts < 2 or not stats.slots:
+            return
+        mean = stats.posts / per_window
+        squares = sum(count * count for count in stats.slots.values())
+        variance = (squares - per_window * mean * mean) / (per_window - 1)
+        self.slot_dispersion += 0.05 * (variance / mean - self.slot_dispersion)
+
     def _alert(
         self,
         key: str,
@@ -464,6 +603,7 @@ class KeyMonitor:
         stats: WindowStats,
         verdict: Verdict,
         direction: str,
+        observed: float | None = None,
     ) -> Alert:
         kind, value = split_key(key)
         sentiment = stats.sentiment_mean
@@ -480,7 +620,7 @@ class KeyMonitor:
             window_start=start,
             window_end=end,
             metric="posts",
-            observed=float(stats.posts),
+            observed=float(stats.posts) if observed is None else observed,
             expected=verdict.expected,
             expected_low=verdict.low,
             expected_high=verdict.high,
@@ -516,6 +656,8 @@ class KeyMonitor:
                     "sentiment_baseline": self.sentiment_baseline,
                     "calm_windows": self.calm_windows,
                     "sentiment_variance": self.sentiment_variance,
+                    "closed_slots": self.closed_slots,
+                    "slot_dispersion": self.slot_dispersion,
                 }
             )
         return {

@@ -117,8 +117,12 @@ class Settings(BaseSettings):
         900, description="Event time after an alert during which the same key stays quiet."
     )
     early_alerts: bool = Field(
-        False,
-        description="Spike alerts while their window is still open (sooner, but more alerts).",
+        True,
+        description=(
+            "Spike alerts while their window is still open, on its count or a run of seconds "
+            "(within seconds of a burst's start, at the price of more alerts); false: only "
+            "when windows close."
+        ),
     )
     idle_key_seconds: int = Field(
         6 * 3600, description="A key's detector is evicted after this long without posts."

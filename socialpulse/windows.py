@@ -19,6 +19,17 @@ EMITTED_AT = "emitted_at"
 # The watermark of a post read while the source did not know its event time yet (Bytewax's
 # UTC_MIN, the same value).
 NO_WATERMARK = datetime.min.replace(tzinfo=UTC)
+# Windows count their posts per slot of this length too (`WindowStats.slots`), on a grid from the
+# Unix epoch: early alerts judge runs of slots, so a burst is seen within seconds whatever its
+# phase in its window (`socialpulse.monitoring`). Windows whose length is a multiple of it start
+# on slot boundaries (the stream aligns them to 2020-01-01).
+SLOT = timedelta(seconds=5)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def slot_of(at: datetime) -> int:
+    """The number of the `SLOT` holding `at`, counted from the Unix epoch."""
+    return (at - _EPOCH) // SLOT
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +60,15 @@ class WindowStats:
     sentiment_n: int = 0
     # The smallest post ids seen: a deterministic sample whatever the arrival order.
     sample_post_ids: list[str] = field(default_factory=list)
+    # Posts per `SLOT` (slot number -> posts): when in the window they came.
+    slots: dict[int, int] = field(default_factory=dict)
+
+    def __setstate__(self, state: Any) -> None:
+        # Pickles of the class before `slots` existed restore with none recorded.
+        self.slots = {}
+        slot_state = state[1] if isinstance(state, tuple) else state
+        for name, value in (slot_state or {}).items():
+            setattr(self, name, value)
 
     @property
     def sentiment_mean(self) -> float | None:
@@ -58,6 +78,8 @@ class WindowStats:
         if isinstance(observation, KeyBatch):
             return self.absorb(observation.stats)
         self.posts += 1
+        slot = slot_of(observation.created_at)
+        self.slots[slot] = self.slots.get(slot, 0) + 1
         self.engagement += observation.engagement
         if observation.sentiment is not None:
             self.sentiment_sum += observation.sentiment
@@ -77,6 +99,9 @@ class WindowStats:
         self.engagement += other.engagement
         self.sentiment_sum += other.sentiment_sum
         self.sentiment_n += other.sentiment_n
+        slots = self.slots
+        for slot, posts in other.slots.items():
+            slots[slot] = slots.get(slot, 0) + posts
         if other.sample_post_ids and (
             len(self.sample_post_ids) < SAMPLE_SIZE
             or other.sample_post_ids[0] < self.sample_post_ids[-1]
@@ -87,12 +112,16 @@ class WindowStats:
         return self
 
     def merge(self, other: WindowStats) -> WindowStats:
+        slots = dict(self.slots)
+        for slot, posts in other.slots.items():
+            slots[slot] = slots.get(slot, 0) + posts
         return WindowStats(
             posts=self.posts + other.posts,
             engagement=self.engagement + other.engagement,
             sentiment_sum=self.sentiment_sum + other.sentiment_sum,
             sentiment_n=self.sentiment_n + other.sentiment_n,
             sample_post_ids=sorted({*self.sample_post_ids, *other.sample_post_ids})[:SAMPLE_SIZE],
+            slots=slots,
         )
 
 
@@ -173,6 +202,7 @@ def key_batches(
             out.extend((key, batch) for (key, _), batch in run.items())
             run, run_stamp = {}, stamp
         window_id = (created_at - align_to) // length
+        slot = (created_at - _EPOCH) // SLOT
         engagement = (
             (record.get("likes") or 0) + (record.get("shares") or 0) + (record.get("comments") or 0)
         )
@@ -191,6 +221,7 @@ def key_batches(
                 batch.created_at = created_at
             stats = batch.stats
             stats.posts += 1
+            stats.slots[slot] = stats.slots.get(slot, 0) + 1
             stats.engagement += engagement
             if sentiment is not None:
                 stats.sentiment_sum += sentiment

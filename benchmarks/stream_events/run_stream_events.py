@@ -83,11 +83,14 @@ def flow_config(
     generator: GeneratorConfig,
     detector_factory: Callable[[], Any],
     score_threshold: float | None = None,
+    early_alerts: bool | None = None,
 ) -> FlowConfig:
     """Production defaults, the generator's brands on the watch list, no batch baselines."""
     monitor = replace(MonitorConfig(), detector_factory=detector_factory)
     if score_threshold is not None:
         monitor = replace(monitor, score_threshold=score_threshold)
+    if early_alerts is not None:
+        monitor = replace(monitor, early_alerts=early_alerts)
     return FlowConfig(watchlist=generator.keywords, monitor=monitor)
 
 
@@ -96,6 +99,7 @@ def run_seed(
     hours: float,
     detector_factory: Callable[[], Any],
     score_threshold: float | None = None,
+    early_alerts: bool | None = None,
 ) -> SeedRun:
     generator = GeneratorConfig(
         count=sys.maxsize,  # the duration ends the stream
@@ -112,7 +116,7 @@ def run_seed(
                 message.key, message.value, topic="socialpulse.posts", partition=0, offset=offset
             )
 
-    config = flow_config(generator, detector_factory, score_threshold)
+    config = flow_config(generator, detector_factory, score_threshold, early_alerts)
     scorer = load_stream_scorer()
     dead: list[Any] = []
     alerts: list[Alert] = []
@@ -250,12 +254,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=None,
         help="The monitor's alarm level of volume scores (default: MonitorConfig's).",
     )
+    parser.add_argument(
+        "--early-alerts",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Spike alerts while windows are open, or not (default: MonitorConfig's).",
+    )
     args = parser.parse_args(argv)
     factory = load_factory(args.detector)
     window = FlowConfig().window
     runs = []
     for seed in args.seeds:
-        run = run_seed(seed, args.hours, factory, args.score_threshold)
+        run = run_seed(seed, args.hours, factory, args.score_threshold, args.early_alerts)
         runs.append(run)
         print(
             f"seed {seed}: {run.posts:,} posts ({run.posts / run.seconds:,.0f}/s), "
@@ -265,7 +275,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(
         f"detector {args.detector}, {args.hours:g} h of event time per seed, window {window}, "
         f"grace {args.grace} windows, volume alarm "
-        f"{args.score_threshold or MonitorConfig().score_threshold}\n"
+        f"{args.score_threshold or MonitorConfig().score_threshold}, early alerts "
+        f"{MonitorConfig().early_alerts if args.early_alerts is None else args.early_alerts}\n"
     )
     print(report(runs, window, args.grace))
 
