@@ -249,9 +249,10 @@ def test_rising_forecasts_read_the_mart_and_put_the_furthest_above_its_band_firs
         (f"hashtag:{ALERT_KEY}", 1),  # 12 against 10
     ]
     assert result["keys"][1]["peak"]["hour"] == "2024-03-11T12:00:00Z"
-    assert queries.rising_forecasts(warehouse, queries.existing_tables(warehouse), limit=1)[
-        "keys"
-    ] == result["keys"][:1]
+    assert (
+        queries.rising_forecasts(warehouse, queries.existing_tables(warehouse), limit=1)["keys"]
+        == result["keys"][:1]
+    )
 
 
 def test_a_day_without_forecasts_has_no_rising_keys(warehouse: Warehouse) -> None:
