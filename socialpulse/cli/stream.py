@@ -199,8 +199,14 @@ def run_until_stopped(run: Callable[[], None], drain: bool) -> None:
     signal.signal(signal.SIGINT, on_signal)
     try:
         run()
-    except (KeyboardInterrupt, BytewaxRuntimeError) as error:
-        if not stop_requested() or not _caused_by(error, (KeyboardInterrupt, StreamStopped)):
+    except BaseException as error:
+        if not stop_requested() or not (
+            _is_shutdown_panic(error)
+            or (
+                isinstance(error, (KeyboardInterrupt, BytewaxRuntimeError))
+                and _caused_by(error, (KeyboardInterrupt, StreamStopped))
+            )
+        ):
             raise
         log.warning(
             "stopped before the last epoch was committed; the restart replays from the previous "
@@ -259,6 +265,15 @@ def _interrupt_when_stuck(finished: threading.Event, deadline: float) -> None:
         )
         _log_counts()
         os._exit(0)
+
+
+def _is_shutdown_panic(error: BaseException) -> bool:
+    """Bytewax's Rust runtime panicking while a stop was under way. In a cluster (`-a`) the
+    processes stop on their own signals: one that has committed and exited leaves its peers'
+    communication threads without a partner, and a peer interrupted at its deadline then ends
+    in `PanicException: Send thread panic` (pyo3's, a `BaseException` that cannot be imported)
+    instead of `KeyboardInterrupt`. Seen in `benchmarks/stream` runs with two processes."""
+    return type(error).__name__ == "PanicException"
 
 
 def _caused_by(error: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
