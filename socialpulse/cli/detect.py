@@ -138,8 +138,9 @@ def detect(
     slots_per_day: int = typer.Option(24, help="Time-of-day slots of the profile (0: none)."),
     warmup: int = typer.Option(288, help="Rows learned before anything is scored."),
     drops: bool = typer.Option(True, "--drops/--no-drops", help="Score falls, not only rises."),
-    prior_weight: float = typer.Option(
-        30.0, help="Observations the calibration's Gaussian-noise prior is worth."
+    prior_weight: float = typer.Option(30.0, help="Observations the calibration's prior is worth."),
+    prior_rate: float = typer.Option(
+        1.5, help="The prior's tail: exp(-rate * surprise); 0 for Gaussian noise's tail."
     ),
     shift_scale: float = typer.Option(
         0.01, help="Fading factor of the level-shift surprise (0: off)."
@@ -169,6 +170,7 @@ def detect(
     if not 0.0 < alarm < 1.0:
         raise typer.BadParameter(f"expected a score in (0, 1), got {alarm}", param_hint="--alarm")
     for name, number in (
+        ("--prior-rate", prior_rate),
         ("--rest", rest),
         ("--warmup", warmup),
         ("--slots-per-day", slots_per_day),
@@ -193,6 +195,7 @@ def detect(
         warmup=warmup,
         drops=drops,
         prior_weight=prior_weight,
+        prior_rate=prior_rate,
         shift_scale=shift_scale,
         noise_scale=noise_scale,
         slot_spread=slot_spread,

@@ -44,8 +44,11 @@ class TailCalibration:
     `floor` to `floor * 10**decades`; below the floor is bin 0, above the top the last bin). A
     young series has few of them, so the estimate starts from a prior worth `prior_weight`
     observations: the tail of Gaussian noise measured in mean absolute deviations (which are 0.8
-    standard deviations), `erfc(0.8 s / sqrt(2))`. The series' own tail takes over as it grows:
-    after n values, `(n_at_or_above + prior_weight * prior) / (n + prior_weight)`.
+    standard deviations), `erfc(0.8 s / sqrt(2))`, or with `prior_rate` an exponential tail,
+    `exp(-prior_rate * s)`. The series' own tail takes over as it grows: after n values,
+    `(n_at_or_above + prior_weight * prior) / (n + prior_weight)`. Beyond the largest past
+    surprise the prior alone ranks the values; the Gaussian tail calls any record past about 5
+    deviations certain, the exponential one keeps ranking them by size.
 
     >>> calibration = TailCalibration()
     >>> round(calibration.tail(1.0), 3), round(calibration.tail(6.0), 6)  # the prior alone
@@ -54,7 +57,13 @@ class TailCalibration:
     ...     calibration.update(surprise)
     >>> round(calibration.tail(1.4), 3), round(calibration.tail(6.0), 6)
     (0.493, 0.0)
+    >>> round(TailCalibration(prior_rate=1.5).tail(6.0), 6)  # an exponential prior
+    0.000123
     """
+
+    # Fallback for calibrations pickled (stream recovery snapshots) before the prior's shape was
+    # a parameter: the Gaussian tail, as they scored.
+    prior_rate = 0.0
 
     # Bins per block of the two-level count: a tail sums at most one block's bins and the blocks
     # above it, two C-level sums over short lists instead of a Python loop per value.
@@ -66,10 +75,14 @@ class TailCalibration:
         decades: int = 8,
         per_decade: int = 30,
         prior_weight: float = 30.0,
+        prior_rate: float = 0.0,
     ) -> None:
+        if prior_rate < 0.0:
+            raise ValueError(f"prior_rate must be 0 (Gaussian prior) or positive, got {prior_rate}")
         self.floor = floor
         self.per_decade = per_decade
         self.prior_weight = prior_weight
+        self.prior_rate = prior_rate
         self.bins = decades * per_decade + 2
         self.counts = [0] * self.bins
         self.blocks = [0] * (self.bins // self.BLOCK + 1)
@@ -108,8 +121,9 @@ class TailCalibration:
         block = index // self.BLOCK
         end = (block + 1) * self.BLOCK
         above = sum(self.counts[index:end]) + sum(self.blocks[block + 1 :])
-        weight = self.prior_weight
-        return (above + weight * math.erfc(surprise * GAUSSIAN_MAD / SQRT2)) / (self.seen + weight)
+        weight, rate = self.prior_weight, self.prior_rate
+        prior = math.exp(-rate * surprise) if rate else math.erfc(surprise * GAUSSIAN_MAD / SQRT2)
+        return (above + weight * prior) / (self.seen + weight)
 
     def update(self, surprise: float) -> None:
         self.add(self.bin(surprise))
@@ -136,8 +150,9 @@ class SurpriseDetector(base.AnomalyDetector):
         The score that starts a rest period; the threshold the product alarms at.
     rest
         Scores held at 0 after an alarm.
-    prior_weight
-        How many observations the calibration's prior is worth (`TailCalibration`).
+    prior_weight, prior_rate
+        How many observations the calibration's prior is worth, and its shape: 0 the tail of
+        Gaussian noise, otherwise the exponential tail `exp(-prior_rate * s)` (`TailCalibration`).
     transform, drops, warmup, slots_per_day, scales
         The underlying `VolumeDetector`'s (`identity` for values of any scale and sign; `log`
         for counts), whether drops are surprises too, and its warm-up, time-of-day slots and
@@ -181,6 +196,7 @@ class SurpriseDetector(base.AnomalyDetector):
     # Fallbacks for detectors pickled (stream recovery snapshots) before the level-shift and
     # noise surprises existed: those keep scoring with the value's surprise alone.
     shift_scale = 0.0
+    prior_rate = 0.0  # their calibrations' Gaussian prior
     noise_scale = 0.0
     slot_spread = 0.0
     warmup_span: timedelta | None = None
@@ -197,6 +213,7 @@ class SurpriseDetector(base.AnomalyDetector):
         alarm: float = 0.995,
         rest: int = 100,
         prior_weight: float = 30.0,
+        prior_rate: float = 1.5,
         transform: str = "identity",
         drops: bool = True,
         warmup: int = 288,
@@ -218,6 +235,7 @@ class SurpriseDetector(base.AnomalyDetector):
         self.alarm = alarm
         self.rest = rest
         self.prior_weight = prior_weight
+        self.prior_rate = prior_rate
         self.transform = transform
         self.drops = drops
         self.warmup = warmup
@@ -242,13 +260,13 @@ class SurpriseDetector(base.AnomalyDetector):
             refractory=0,
             slot_spread=slot_spread if slots_per_day else 0.0,
         )
-        self._calibration = TailCalibration(prior_weight=prior_weight)
+        self._calibration = TailCalibration(prior_weight=prior_weight, prior_rate=prior_rate)
         # The level-shift and noise surprises: their state, calibrations and pending updates.
         self._shift_mean = 0.0
         self._shift_spread = RobustScale(0.0005, 5.0, 0.05)  # as the core's residual spread
         self._noise_mean = 0.0
-        self._shift_calibration = TailCalibration(prior_weight=prior_weight)
-        self._noise_calibration = TailCalibration(prior_weight=prior_weight)
+        self._shift_calibration = TailCalibration(prior_weight=prior_weight, prior_rate=prior_rate)
+        self._noise_calibration = TailCalibration(prior_weight=prior_weight, prior_rate=prior_rate)
         self._shift = self._noise = self._shift_surprise = self._noise_surprise = 0.0
         self._bin = self._shift_bin = self._noise_bin = 0
         self._unit = 0.0
@@ -394,7 +412,8 @@ class SurpriseDetector(base.AnomalyDetector):
             core.peaks is not None
             or core.week is not None
             or core.gate.rows
-            or len({(c.floor, c.per_decade, c.bins, c.BLOCK) for c in calibrations}) > 1
+            or len({(c.floor, c.per_decade, c.bins, c.BLOCK, c.prior_rate) for c in calibrations})
+            > 1
         ):
             for value, at in zip(values, timestamps, strict=True):
                 x = {self.value_key: value, self.time_key: at}
@@ -442,8 +461,10 @@ class SurpriseDetector(base.AnomalyDetector):
         sh_value, sh_seen = shift_spread.value, shift_spread.seen
         sh_alpha, sh_clip, sh_floor = shift_spread.alpha, shift_spread.clip, shift_spread.floor
         surprises = 1 + (1 if shift_scale else 0) + (1 if noise_scale else 0)
-        # The three calibrations (same bins): counts, blocks, how many seen, prior weight.
+        # The three calibrations (same bins and prior shape): counts, blocks, how many seen,
+        # prior weight.
         first = calibrations[0]
+        prior_rate, exp = first.prior_rate, math.exp
         floor, per_decade, bins, block_size = first.floor, first.per_decade, first.bins, first.BLOCK
         top = bins - 1
         value_counts, shift_counts, noise_counts = (c.counts for c in calibrations)
@@ -526,26 +547,35 @@ class SurpriseDetector(base.AnomalyDetector):
                 above = sum(value_counts[value_bin : (block + 1) * block_size]) + sum(
                     value_blocks[block + 1 :]
                 )
-                tail = (above + value_weight * erfc(core_surprise * GAUSSIAN_MAD / SQRT2)) / (
-                    value_seen + value_weight
+                prior = (
+                    exp(-prior_rate * core_surprise)
+                    if prior_rate
+                    else erfc(core_surprise * GAUSSIAN_MAD / SQRT2)
                 )
+                tail = (above + value_weight * prior) / (value_seen + value_weight)
                 if shift_scale:
                     block = shift_bin // block_size
                     above = sum(shift_counts[shift_bin : (block + 1) * block_size]) + sum(
                         shift_blocks[block + 1 :]
                     )
-                    other = (above + shift_weight * erfc(shift_surprise * GAUSSIAN_MAD / SQRT2)) / (
-                        shift_seen + shift_weight
+                    prior = (
+                        exp(-prior_rate * shift_surprise)
+                        if prior_rate
+                        else erfc(shift_surprise * GAUSSIAN_MAD / SQRT2)
                     )
+                    other = (above + shift_weight * prior) / (shift_seen + shift_weight)
                     tail = other if other < tail else tail
                 if noise_scale:
                     block = noise_bin // block_size
                     above = sum(noise_counts[noise_bin : (block + 1) * block_size]) + sum(
                         noise_blocks[block + 1 :]
                     )
-                    other = (above + noise_weight * erfc(noise_surprise * GAUSSIAN_MAD / SQRT2)) / (
-                        noise_seen + noise_weight
+                    prior = (
+                        exp(-prior_rate * noise_surprise)
+                        if prior_rate
+                        else erfc(noise_surprise * GAUSSIAN_MAD / SQRT2)
                     )
+                    other = (above + noise_weight * prior) / (noise_seen + noise_weight)
                     tail = other if other < tail else tail
                 tail *= surprises
                 score = 1.0 - tail if tail < 1.0 else 0.0
@@ -663,7 +693,8 @@ def stream_detector() -> SurpriseDetector:
     in the first minute of a burst; the time-of-day profile learns the key's day online (the batch
     `keyword_baselines` take over where they exist); no rest period, the monitor's cooldown does
     that job per direction. The value's surprise alone: the level-shift and noise surprises were
-    measured on NAB, not on the stream's events (benchmarks/stream_events), so they stay off here.
+    measured on NAB, not on the stream's events (benchmarks/stream_events), so they stay off here,
+    and so does the exponential prior (`prior_rate`): the Gaussian one, as the stream was measured.
     """
     return SurpriseDetector(
         alarm=STREAM_ALARM,
@@ -674,6 +705,7 @@ def stream_detector() -> SurpriseDetector:
         shift_scale=0.0,
         noise_scale=0.0,
         slot_spread=0.0,
+        prior_rate=0.0,
     )
 
 
