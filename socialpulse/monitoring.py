@@ -45,8 +45,9 @@ crashes and restarts:
   (`windows.SLOT`), and the rule also fires when a run of 1 to 8 slots (`RUN_SLOTS`) ending in
   the window (and starting there or in the window before) holds at least the run's bar: the
   bar's pace (its share of the window's bar), and at least a count that Poisson noise around
-  the run's share of the expected count reaches less often than the alarm level's tail shared
-  among every run judged in a window (`_run_bars`). The run bars are found with the window's
+  the run's share of the expected count reaches less often than a tenth of the alarm level's
+  tail shared among every run judged in a window (`_run_bars`), counting clusters of posts where
+  the key's calm windows show them clustered. The run bars are found with the window's
   bar, from the same detector; counts of slots only grow, and the window before's slots are
   final once it has closed (before the window itself closes), so this rule too holds on the
   final counts exactly when it held on some running ones. Such an alert reports as `observed`
@@ -89,6 +90,10 @@ MAX_BAR = 1 << 30
 # Runs of this many `SLOT`s (5 s each) shorter than a window that the early rule judges besides
 # the window's own count (see the module docstring).
 RUN_SLOTS = (1, 2, 3, 4, 6, 8)
+# The runs may add this share of the alarm level's false alarms (its tail: 0.001 at 0.999) to
+# those of the window's own bar, for posts that come independently: a tenth (with the whole
+# tail, benchmarks/stream_events saw twice the spikes at quiet times for the same events found).
+RUN_TAIL_SHARE = 0.1
 
 # A closed window of a key, and one post (or the posts read together) of a key's window that is
 # still open.
@@ -432,15 +437,15 @@ class KeyMonitor:
         """The least count of each run of `RUN_SLOTS` slots that fires early, for a window whose
         bar is `bar` and expected count `expected`: at least the bar's pace (its share of the
         bar) and a count that Poisson noise around the run's share of the expected count
-        reaches less often than the alarm level allows, shared among every run judged in a
-        window (each run length ending at each slot); for posts that come in clusters, the
+        reaches less often than a tenth of what the alarm level allows (`RUN_TAIL_SHARE`), shared
+        among every run judged in a window (each run length ending at each slot); for posts that come in clusters, the
         clusters are counted (the key's `slot_dispersion`)."""
         dispersion = max(1.0, self.slot_dispersion)
         per_window = self._slots_per_window
         lengths = [n for n in RUN_SLOTS if n < per_window]
         if not lengths:
             return ()
-        tail = (1.0 - threshold) / (len(lengths) * per_window)
+        tail = RUN_TAIL_SHARE * (1.0 - threshold) / (len(lengths) * per_window)
         runs = []
         for length in lengths:
             share = length / per_window
