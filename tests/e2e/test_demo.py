@@ -66,8 +66,10 @@ def test_demo_lands_loads_dead_letters_and_alerts(
         ("hashtag", "newchallenge", "spike"),
     } <= found
     # No storm: besides the five, a 45-minute demo gets a few alerts on young keys in its first
-    # minutes and drops in its last, partial minutes (12 in all on 2026-11-29).
-    assert alerts.height <= 14
+    # minutes and drops in its last, partial minutes (12 in all on 2026-11-29, decided at the
+    # windows' close; 16 on 2026-12-07 with early alerts on by default, where a burst's first two
+    # windows both alert).
+    assert alerts.height <= 20
 
     # A second run is idempotent in the warehouse: the same seed yields the same post ids.
     get_settings.cache_clear()
