@@ -112,17 +112,15 @@ class WindowStats:
         return self
 
     def merge(self, other: WindowStats) -> WindowStats:
-        slots = dict(self.slots)
-        for slot, posts in other.slots.items():
-            slots[slot] = slots.get(slot, 0) + posts
-        return WindowStats(
-            posts=self.posts + other.posts,
-            engagement=self.engagement + other.engagement,
-            sentiment_sum=self.sentiment_sum + other.sentiment_sum,
-            sentiment_n=self.sentiment_n + other.sentiment_n,
-            sample_post_ids=sorted({*self.sample_post_ids, *other.sample_post_ids})[:SAMPLE_SIZE],
-            slots=slots,
+        merged = WindowStats(
+            self.posts,
+            self.engagement,
+            self.sentiment_sum,
+            self.sentiment_n,
+            list(self.sample_post_ids),
+            dict(self.slots),
         )
+        return merged.absorb(other)
 
 
 @dataclass(slots=True)
@@ -202,7 +200,7 @@ def key_batches(
             out.extend((key, batch) for (key, _), batch in run.items())
             run, run_stamp = {}, stamp
         window_id = (created_at - align_to) // length
-        slot = (created_at - _EPOCH) // SLOT
+        slot = slot_of(created_at)
         engagement = (
             (record.get("likes") or 0) + (record.get("shares") or 0) + (record.get("comments") or 0)
         )
