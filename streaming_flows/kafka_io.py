@@ -462,12 +462,31 @@ class PostsKafkaSource(KafkaSource):
         self._cluster = cluster
         self._limits = limits
         self._kafka_config = dict(kafka_config)
+        # The worker thread that reads every partition of this process (see `list_parts`).
+        self._reader: int | None = None
+        self._reader_lock = threading.Lock()
 
     def list_parts(self) -> list[str]:
+        """The topic's partitions on the first worker of this process to ask; none on the others.
+
+        Bytewax would give each worker its share, and each partition then starts its epochs on its
+        own worker's clock. A partition may emit in epoch `e` only once every partition has left
+        epoch `e - 1`, so when one worker is held up (an alert waiting out a broker outage, a slow
+        lake write) its partitions' epochs fall behind the others' for good: those others then
+        wait most of every epoch for them. With the partitions paced within `max_lead` of each
+        other, the whole stream crawled at about `max_lead` of event time per epoch (15 s per
+        5 s, `tests/integration/test_stream_faults.py`). On one worker the partitions start and
+        end their epochs together. The workers still share the rest of the flow by key.
+        """
         # Every worker of every process lists its partitions before any is built: from here on
         # this process tells the others of its cluster where it stands (even with none).
         if self._cluster is not None:
             self._cluster.start(self._aligner.local_time)
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = threading.get_ident()
+            if self._reader != threading.get_ident():
+                return []
         return list_topic_parts(self._kafka_config, self._topics)
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any):

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 _stop_requested = threading.Event()
 _lock = threading.Lock()
 _draining = 0  # partitions of this process still running
+_committed = 0  # partitions that ended after a snapshot taken since they stopped reading
+_uncommitted = 0  # partitions that ended otherwise
 
 
 class StreamStopped(Exception):
@@ -41,6 +43,13 @@ def partitions_running() -> int:
     return _draining
 
 
+def all_committed() -> bool:
+    """This process had source partitions and each ended after a snapshot taken since it stopped
+    reading: the recovery store holds everything this process emitted. (A worker without
+    partitions never ends by itself and is interrupted once they have.)"""
+    return _committed > 0 and _draining == 0 and _uncommitted == 0
+
+
 class DrainingPartition(StatefulSourcePartition[Any, Any]):
     """A source partition that stops reading on `request_stop` and ends the run once committed."""
 
@@ -58,7 +67,7 @@ class DrainingPartition(StatefulSourcePartition[Any, Any]):
         if not _stop_requested.is_set():
             return self._inner.next_batch()
         if self._snapshot_since_stop:
-            self._ended()
+            self._ended(committed=True)
             raise AbortExecution(f"stopped after the last snapshot of partition {self._name}")
         if not self._stopped_reading:
             log.info("partition %s stopped reading; ends after the next snapshot", self._name)
@@ -75,12 +84,16 @@ class DrainingPartition(StatefulSourcePartition[Any, Any]):
         return self._inner.snapshot()
 
     def close(self) -> None:
-        self._ended()
+        self._ended(committed=False)
         self._inner.close()
 
-    def _ended(self) -> None:
-        global _draining
+    def _ended(self, committed: bool) -> None:
+        global _draining, _committed, _uncommitted
         with _lock:
             if self._running:
                 self._running = False
                 _draining -= 1
+                if committed:
+                    _committed += 1
+                else:
+                    _uncommitted += 1

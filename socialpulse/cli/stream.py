@@ -165,7 +165,12 @@ def run_until_stopped(run: Callable[[], None], drain: bool) -> None:
     """
     from bytewax.errors import BytewaxRuntimeError
 
-    from streaming_flows.shutdown import StreamStopped, request_stop, stop_requested
+    from streaming_flows.shutdown import (
+        StreamStopped,
+        all_committed,
+        request_stop,
+        stop_requested,
+    )
 
     finished = threading.Event()
     interrupted = threading.Event()
@@ -208,11 +213,15 @@ def run_until_stopped(run: Callable[[], None], drain: bool) -> None:
             )
         ):
             raise
-        log.warning(
-            "stopped before the last epoch was committed; the restart replays from the previous "
-            "snapshot (the lake objects and alert ids are the same, so nothing is duplicated)"
-        )
-        return
+        # Interrupted only because a worker without partitions does not end by itself, or
+        # before the last epoch committed.
+        if not all_committed():
+            log.warning(
+                "stopped before the last epoch was committed; the restart replays from the "
+                "previous snapshot (the lake objects and alert ids are the same, so nothing is "
+                "duplicated)"
+            )
+            return
     finally:
         finished.set()
         _log_counts()
