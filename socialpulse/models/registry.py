@@ -169,7 +169,8 @@ class ModelRegistry:
         }
         if not files:
             raise FileNotFoundError(f"{directory} holds no files to publish as a {kind} model")
-        created = self._clock().astimezone(UTC).replace(microsecond=0)
+        # Microseconds kept: versions published within one second still list in order.
+        created = self._clock().astimezone(UTC)
         content = hashlib.sha256(
             "".join(f"{name}\0{sha}\n" for name, sha in sorted(files.items())).encode()
         ).hexdigest()
