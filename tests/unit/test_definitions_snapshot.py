@@ -7,6 +7,7 @@ EXPECTED_GRAPH = {
     "alerts": ["landing"],
     "authors": ["landing"],
     "challenges": ["landing"],
+    "daily_topics": ["posts"],
     "daily_report": [
         "mart_alerts",
         "mart_trend_forecasts",
@@ -63,6 +64,7 @@ def test_asset_graph_snapshot() -> None:
     )
     assert [c for c in checks if c not in dbt_tests] == [
         "alerts:alerts_expectations",
+        "daily_topics:daily_topics_are_named_and_counted",
         "keyword_baselines:keyword_baselines_expectations",
         "post_challenges:post_challenges_references",
         "posts:posts_expectations",
