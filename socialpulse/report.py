@@ -1,10 +1,10 @@
 """The daily report: one self-contained HTML page (charts embedded) and one PNG summary figure.
 
 It reads the day through the dashboard's read model (`socialpulse.dashboard.queries`: alerts,
-trending and the keys forecast to rise the next day, from the dbt marts), posts and
-characteristic phrases from the warehouse and, given the lake, that day's word clouds. Counting
-happens in the warehouse (posts per UTC hour and label), so a day of millions of posts stays
-cheap.
+trending, the keys forecast to rise the next day and the day's topics, from the dbt marts),
+posts and characteristic phrases from the warehouse and, given the lake, that day's word
+clouds. Counting happens in the warehouse (posts per UTC hour and label), so a day of millions
+of posts stays cheap.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class DailyReport:
     challenges: list[dict[str, Any]] = field(default_factory=list)
     music: list[dict[str, Any]] = field(default_factory=list)
     rising: list[dict[str, Any]] = field(default_factory=list)  # forecast to rise the next day
+    topics: list[dict[str, Any]] = field(default_factory=list)  # biggest first, emerging flagged
     phrases: dict[str, list[str]] = field(default_factory=dict)  # group -> phrases by rank
     word_clouds: dict[str, bytes] = field(default_factory=dict)  # group file name -> PNG
 
@@ -74,6 +75,7 @@ def read_daily_report(db: Warehouse, day: date, lake: Lake | None = None) -> Dai
     trending = queries.latest_trending(db, tables, day=day.isoformat(), limit=10)
     report.challenges, report.music = trending["challenges"], trending["music"]
     report.rising = queries.rising_forecasts(db, tables, day=day.isoformat(), limit=10)["keys"]
+    report.topics = queries.day_topics(db, tables, day=day.isoformat(), limit=10)["topics"]
     if "characteristic_phrases" in tables:
         phrases = db.query(
             "SELECT grp, phrase FROM characteristic_phrases WHERE day = ? ORDER BY grp, rank",

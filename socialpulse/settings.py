@@ -185,6 +185,12 @@ class Settings(BaseSettings):
     trending_min_authors: int = Field(
         3, description="Distinct authors of a day before a challenge or sound can trend."
     )
+    topics_sample_posts: int = Field(
+        400,
+        ge=1,
+        description="Posts of a day the daily_topics asset discovers topics in (a deterministic "
+        "sample; the encoder embeds about a dozen posts per second and core).",
+    )
     dashboard_token: SecretStr | None = Field(
         None,
         description="Access token of the dashboard: required for every request when set; "

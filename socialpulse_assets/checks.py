@@ -17,6 +17,7 @@ from dagster import (
 
 from quality import suites
 from quality.validation import Report, validate
+from socialpulse.batch.daily_topics import unsound_topics
 from socialpulse_assets.resources import BatchSettingsResource, WarehouseResource
 
 VOLUME_BAND = (0.2, 5.0)  # a day's posts against the mean of the previous week
@@ -196,6 +197,36 @@ def trend_forecasts_are_sane(warehouse: WarehouseResource) -> AssetCheckResult:
     )
 
 
+@asset_check(
+    asset="daily_topics",
+    blocking=True,
+    description="Every topic is named by at least one term and has at least one post.",
+)
+def daily_topics_are_named_and_counted(
+    context: AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> AssetCheckResult:
+    day = _day(context)
+    with warehouse.connect() as db:
+        if not db.has_table("daily_topics"):
+            return AssetCheckResult(passed=True, metadata={"note": "table not built yet"})
+        topics = db.query(
+            "SELECT day, topic_id, terms, post_count FROM daily_topics"
+            + (" WHERE day = ?" if day else "")
+            + " ORDER BY day, topic_id",
+            (day,) if day else (),
+        )
+    bad = unsound_topics(topics)
+    return AssetCheckResult(
+        passed=bad.is_empty(),
+        description=None if bad.is_empty() else f"{bad.height} topic(s) without a term or a post",
+        metadata={
+            "topics_checked": topics.height,
+            "unsound_topics": bad.height,
+            "sample": MetadataValue.md(str(bad.head(10))),
+        },
+    )
+
+
 CHECKS = [
     posts_expectations,
     posts_references,
@@ -206,4 +237,5 @@ CHECKS = [
     trending_challenges_meet_minimum_support,
     trending_music_meets_minimum_support,
     trend_forecasts_are_sane,
+    daily_topics_are_named_and_counted,
 ]

@@ -57,6 +57,7 @@ class BatchSettingsResource(ConfigurableResource):
     baseline_weeks: int
     trending_min_posts: int
     trending_min_authors: int
+    topics_sample_posts: int
     spark_master: str
     sentiment_model: str | None = None
     sentiment_training_data: str | None = None
@@ -68,6 +69,7 @@ class BatchSettingsResource(ConfigurableResource):
             baseline_weeks=settings.baseline_weeks,
             trending_min_posts=settings.trending_min_posts,
             trending_min_authors=settings.trending_min_authors,
+            topics_sample_posts=settings.topics_sample_posts,
             spark_master=settings.spark_master,
             sentiment_model=str(settings.sentiment_model) if settings.sentiment_model else None,
             sentiment_training_data=(

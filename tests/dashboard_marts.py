@@ -35,6 +35,7 @@ MARTS = {
     "mart_sentiment_15min",
     "mart_trending_daily",
     "mart_trend_forecasts",
+    "mart_topics",
 }
 ENDPOINTS = {
     "/": {},
@@ -45,6 +46,7 @@ ENDPOINTS = {
     "/api/sentiment": {"key": KEY, "hours": 48},
     "/api/trending": {},
     "/api/forecasts": {},
+    "/api/topics": {},
     "/api/wordclouds": {},
     "/api/watchlist": {},
 }
@@ -115,6 +117,16 @@ def assert_dashboard_and_report_read_the_marts(settings: Settings, lake: Lake) -
     assert len(sound["hours"]) == 24
     assert all(h["forecast_posts"] > h["band_high"] for h in sound["hours"])
 
+    # daily_topics found the day's topics in its posts (all of them: fewer than the sample cap);
+    # the first day built has nothing earlier to compare with, so none is flagged.
+    topics = answers["/api/topics"].json()
+    assert topics["day"] == DAY.isoformat() and topics["topics"]
+    assert all(t["terms"] and t["post_count"] > 0 for t in topics["topics"])
+    assert {t["sampled_posts"] for t in topics["topics"]} == {
+        t["day_posts"] for t in topics["topics"]
+    }
+    assert not any(t["is_emerging"] for t in topics["topics"])
+
     assert answers["/api/wordclouds"].json()["clouds"]
 
     # The daily report the job wrote reads the same model: the alert with its sample post, and
@@ -122,3 +134,5 @@ def assert_dashboard_and_report_read_the_marts(settings: Settings, lake: Lake) -
     html = lake.fs.cat(lake.path("reports", "daily", f"dt={DAY}", f"socialpulse-{DAY}.html"))
     assert KEY in html.decode() and SAMPLE_TEXT in html.decode()
     assert SOUND_KEY in html.decode().split("Rising next 24 hours")[1].split("<h2>")[0]
+    first_terms = " ".join(topics["topics"][0]["terms"])
+    assert first_terms in html.decode().split("<h2>Topics</h2>")[1].split("<h2>")[0]

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from socialpulse.alerts import ALERT_ARROW_SCHEMA, Alert, alert_id_for
 from socialpulse.batch.baselines import BASELINES_SCHEMA
+from socialpulse.batch.daily_topics import DAILY_TOPICS_SCHEMA
 from socialpulse.batch.trend_forecast import FORECAST_SCHEMA
 from socialpulse.lake import LANDING_ARROW_SCHEMA, Lake, write_landing_batch
 from socialpulse.warehouse import Warehouse
@@ -159,6 +160,47 @@ def load_sample_warehouse(url: str) -> None:
         db.upsert("trending_music", trending([TRENDING_SOUND, "7000001"]), ["day", "rank"])
         insert_alert(db, make_alert("hashtag", ALERT_KEY, BURST_HOUR, sample_post_ids=burst_ids))
         db.upsert("trend_forecasts", sample_forecasts(), ["key", "hour"])
+        db.upsert("daily_topics", sample_topics(), ["day", "topic_id"])
+
+
+# daily_topics' rows for the day before DAY and for DAY: the glow-up topic goes on steadily
+# (0.8 -> 0.5 of the sample), the dance topic doubles its share (growing) and the sound's is new.
+TOPIC_GLOWUP = ["glowup", "everywhere", "today"]
+TOPIC_DANCE = ["dance", "moves", "challenge"]
+TOPIC_SOUND = ["sound", "dancing"]
+
+
+def sample_topics() -> pl.DataFrame:
+    before = DAY - timedelta(days=1)
+    rows = [
+        # day, topic_id, terms, posts (of 100 sampled), emerging, matched day and topic, history
+        (before, 0, TOPIC_GLOWUP, 80, False, None, None, 0),
+        (before, 1, TOPIC_DANCE, 20, False, None, None, 0),
+        (DAY, 0, TOPIC_GLOWUP, 50, False, before, 0, 1),
+        (DAY, 1, TOPIC_DANCE, 40, True, before, 1, 1),
+        (DAY, 2, TOPIC_SOUND, 10, True, None, None, 1),
+    ]
+    return pl.DataFrame(
+        [
+            {
+                "day": day,
+                "topic_id": topic_id,
+                "terms": terms,
+                "post_count": posts,
+                "share": posts / 100,
+                "example_posts": [f"{terms[0]} example {i}" for i in range(3)],
+                "sampled_posts": 100,
+                "day_posts": 100,
+                "emerging": emerging,
+                "matched_day": matched_day,
+                "matched_topic_id": matched_topic,
+                "term_overlap": 1.0 if matched_day else None,
+                "history_days": history,
+            }
+            for day, topic_id, terms, posts, emerging, matched_day, matched_topic, history in rows
+        ],
+        schema=DAILY_TOPICS_SCHEMA,
+    )
 
 
 # trend_forecast's rows for DAY (the next day, hour by hour), as `sample_forecasts` makes them.

@@ -313,6 +313,13 @@ def create_app(settings: Settings, *, poll_seconds: float = 3.0) -> Starlette:
         limit = _int_param(request, "limit", 20, 1, 100)
         return queries.rising_forecasts(db, tables, day=day, limit=limit)
 
+    def topics(request: Request, db: Warehouse, tables: set[str]) -> dict[str, Any]:
+        day = request.query_params.get("day") or None
+        if day is not None:
+            date.fromisoformat(day)  # ValueError -> 400
+        limit = _int_param(request, "limit", 20, 1, 100)
+        return queries.day_topics(db, tables, day=day, limit=limit)
+
     def word_clouds(request: Request) -> JSONResponse:
         days = word_cloud_days(lake())
         day = request.query_params.get("day") or (days[0] if days else None)
@@ -374,6 +381,7 @@ def create_app(settings: Settings, *, poll_seconds: float = 3.0) -> Starlette:
             Route("/api/sentiment", reading(sentiment)),
             Route("/api/trending", reading(trending)),
             Route("/api/forecasts", reading(forecasts)),
+            Route("/api/topics", reading(topics)),
             Route("/api/wordclouds", word_clouds),
             Route("/wordclouds/{day}/{name}.png", word_cloud_png),
             Route("/api/watchlist", watchlist, methods=["GET", "POST"]),

@@ -406,3 +406,63 @@ def rising_forecasts(
     result["keys"].sort(key=lambda k: (-furthest[k["key"]], k["key"]))
     del result["keys"][limit:]
     return result
+
+
+TOPIC_COLUMNS = (
+    "topic_id",
+    "terms",
+    "post_count",
+    "share",
+    "example_posts",
+    "sampled_posts",
+    "day_posts",
+    "is_emerging",
+    "matched_day",
+    "matched_topic_id",
+    "history_days",
+)
+# daily_topics' columns under mart_topics' names.
+TOPIC_BASE_COLUMNS = (
+    "day, topic_id, terms, post_count, share, example_posts, sampled_posts, day_posts, "
+    "emerging AS is_emerging, matched_day, matched_topic_id, history_days"
+)
+
+
+def topics_source(tables: set[str]) -> str | None:
+    """mart_topics once dbt has built it, else the daily_topics table (aliased)."""
+    if "mart_topics" in tables:
+        return "mart_topics"
+    if "daily_topics" in tables:
+        return f"(SELECT {TOPIC_BASE_COLUMNS} FROM daily_topics) AS daily_topics"
+    return None
+
+
+def day_topics(
+    db: Warehouse, tables: set[str], *, day: str | None = None, limit: int = 20
+) -> dict[str, Any]:
+    """The topics of `day` (default: the latest day with topics), biggest first.
+
+    Each topic has its top terms, posts and share of the day's sample, examples, and
+    `emerging_reason`: `new` (no earlier topic matched), `growing` (its share grew sharply
+    against its match's) or null (`socialpulse.batch.daily_topics`).
+    """
+    source = topics_source(tables)
+    result: dict[str, Any] = {"day": day, "days": [], "topics": []}
+    if source is None:
+        return result
+    found = db.query(f"SELECT DISTINCT day FROM {source} ORDER BY day DESC LIMIT 60")["day"]
+    result["days"] = [jsonable(d) for d in found]
+    chosen = date.fromisoformat(day) if day else (found[0] if len(found) else None)
+    if chosen is None:
+        return result
+    result["day"] = jsonable(chosen)
+    frame = db.query(
+        f"SELECT {', '.join(TOPIC_COLUMNS)} FROM {source} WHERE day = ? ORDER BY topic_id LIMIT ?",
+        [chosen, limit],
+    )
+    for topic in rows(frame):
+        emerging = topic["is_emerging"]
+        new = topic["matched_day"] is None
+        topic["emerging_reason"] = ("new" if new else "growing") if emerging else None
+        result["topics"].append(topic)
+    return result

@@ -1,4 +1,5 @@
-"""Baselines, trends and sentiment summaries computed from the lake."""
+"""Baselines, trends, sentiment summaries, forecasts and topics computed from the lake and the
+warehouse."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -7,6 +8,16 @@ from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataVa
 
 from socialpulse.batch.baselines import BASELINES_SCHEMA, write_keyword_baselines
 from socialpulse.batch.baselines import keyword_baselines as compute_keyword_baselines
+from socialpulse.batch.daily_topics import (
+    MATCH_LOOKBACK_DAYS,
+    day_posts_count_sql,
+    flag_emerging,
+    previous_topics_sql,
+    sample_posts_sql,
+    topic_rows,
+    topics_markdown,
+    unnamed_topics,
+)
 from socialpulse.batch.sentiment_summary import sentiment_summary as compute_sentiment_summary
 from socialpulse.batch.trend_forecast import forecast_keys, hourly_key_counts, rising_keys
 from socialpulse.batch.trending import (
@@ -15,7 +26,7 @@ from socialpulse.batch.trending import (
     music_items,
     rank_trending,
 )
-from socialpulse.lake import Lake, landing_files
+from socialpulse.lake import Lake, landing_files, utc_day_bounds
 from socialpulse.loading import deduplicate_posts
 from socialpulse_assets.metadata import (
     bar_chart,
@@ -241,5 +252,73 @@ def trend_forecast(
                 )
                 or "no key is forecast to leave its band"
             ),
+        }
+    )
+
+
+class DailyTopicsConfig(Config):
+    # Default: batch_settings.topics_sample_posts (SOCIALPULSE_TOPICS_SAMPLE_POSTS).
+    sample_posts: int | None = None
+
+
+@asset(deps=["posts"], partitions_def=daily, group_name="analytics")
+def daily_topics(
+    context: AssetExecutionContext,
+    config: DailyTopicsConfig,
+    warehouse: WarehouseResource,
+    batch_settings: BatchSettingsResource,
+) -> MaterializeResult:
+    """The topics of a deterministic sample of the day's posts (how many is found, not given),
+    one row per topic: top terms, posts, share, examples; `emerging` when new or much bigger
+    than on the days before (`socialpulse.batch.daily_topics`)."""
+    from socialpulse.topics import discover_topics  # the encoder and networkx: for runs only
+
+    cap = or_setting(config.sample_posts, batch_settings.topics_sample_posts)
+    day = date.fromisoformat(context.partition_key)
+    start, end = utc_day_bounds(day)
+    with warehouse.connect() as db:
+        day_posts = int(db.query(day_posts_count_sql(), (start, end))["n"][0])
+        texts = db.query(sample_posts_sql(), (start, end, cap))["text"].fill_null("").to_list()
+        previous = (
+            db.query(previous_topics_sql(), (day - timedelta(days=MATCH_LOOKBACK_DAYS), day))
+            if db.has_table("daily_topics")
+            else pl.DataFrame()
+        )
+    sampling = (
+        f"topics of a deterministic sample of {len(texts):,} of the day's {day_posts:,} posts "
+        f"(at most {cap:,}: SOCIALPULSE_TOPICS_SAMPLE_POSTS, or run config `sample_posts`)"
+    )
+    context.log.info(f"daily_topics {day}: {sampling}")
+    found = discover_topics(texts, progress=context.log.info)
+    topics = flag_emerging(topic_rows(day, found, len(texts), day_posts), previous)
+    with warehouse.connect() as db:  # an empty day too: its old rows go, the table exists
+        db.replace_where("daily_topics", topics, "day = ?", (day,), key=["day", "topic_id"])
+    unnamed = unnamed_topics(found)
+    emerging = topics.filter("emerging")
+    context.log.info(
+        f"daily_topics {day}: {topics.height} topics, {emerging.height} emerging"
+        + (f", {len(unnamed)} without a term left out" if unnamed else "")
+    )
+    return MaterializeResult(
+        metadata={
+            **table_metadata(
+                "daily_topics",
+                topics,
+                preview=topics.select(
+                    "topic_id",
+                    pl.col("terms").list.join(" "),
+                    "post_count",
+                    pl.col("share").round(3),
+                    "emerging",
+                ),
+                rows=20,
+            ),
+            "sample": sampling,
+            "sampled_posts": len(texts),
+            "day_posts": day_posts,
+            "sample_cap": cap,
+            "emerging": emerging.height,
+            "unnamed_topics_left_out": len(unnamed),
+            "topics": MetadataValue.md(topics_markdown(topics)),
         }
     )

@@ -1,5 +1,5 @@
-"""The daily report (HTML and PNG) of alerts, activity, trends, rising keys and word clouds, as an
-asset."""
+"""The daily report (HTML and PNG) of alerts, activity, trends, rising keys, topics and word
+clouds, as an asset."""
 
 import base64
 import tempfile
@@ -15,7 +15,14 @@ from socialpulse_assets.resources import LakeResource, WarehouseResource
 
 @asset(
     # What `read_daily_report` reads: posts per hour, the dbt marts, phrases and word clouds.
-    deps=["posts", "text_insights", "mart_alerts", "mart_trending_daily", "mart_trend_forecasts"],
+    deps=[
+        "posts",
+        "text_insights",
+        "mart_alerts",
+        "mart_trending_daily",
+        "mart_trend_forecasts",
+        "mart_topics",
+    ],
     partitions_def=daily,
     group_name="reports",
     kinds={"html", "png"},

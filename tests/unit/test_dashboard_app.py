@@ -155,6 +155,19 @@ def test_forecasts_list_the_rising_keys_and_nothing_without_forecasts(
     assert (absent.status_code, absent.json()) == (200, {"day": None, "days": [], "keys": []})
 
 
+def test_topics_of_the_latest_day_and_nothing_without_them(
+    client: TestClient, settings: Settings
+) -> None:
+    body = client.get("/api/topics").json()
+    assert body["day"] == DAY.isoformat()
+    assert [t["emerging_reason"] for t in body["topics"]] == [None, "growing", "new"]
+    assert [len(t["example_posts"]) for t in body["topics"]] == [3, 3, 3]
+    with Warehouse(settings.resolved_warehouse_url) as db:
+        db.execute("DROP TABLE daily_topics")
+    absent = client.get("/api/topics")
+    assert (absent.status_code, absent.json()) == (200, {"day": None, "days": [], "topics": []})
+
+
 @pytest.mark.parametrize(
     ("path", "params", "message"),
     [
@@ -162,6 +175,7 @@ def test_forecasts_list_the_rising_keys_and_nothing_without_forecasts(
         ("/api/activity", {"key": "hashtag:x", "days": "many"}, "days='many'"),
         ("/api/trending", {"day": "yesterday"}, "yesterday"),
         ("/api/forecasts", {"day": "tomorrow"}, "tomorrow"),
+        ("/api/topics", {"day": "someday"}, "someday"),
     ],
 )
 def test_bad_parameters_get_a_400_that_says_what_was_wrong(

@@ -20,6 +20,9 @@ from tests.dashboard_samples import (
     SOUND_BAND_HIGH,
     SOUND_PEAK_AT,
     START,
+    TOPIC_DANCE,
+    TOPIC_GLOWUP,
+    TOPIC_SOUND,
     TRENDING_CHALLENGE,
     TRENDING_SOUND,
     insert_alert,
@@ -284,3 +287,30 @@ def test_an_empty_warehouse_gives_empty_answers(tmp_path) -> None:
         assert queries.latest_trending(db, tables)["challenges"] == []
         assert queries.watched_keys(db, tables, ()) == []
         assert queries.rising_forecasts(db, tables)["keys"] == []
+        assert queries.day_topics(db, tables) == {"day": None, "days": [], "topics": []}
+
+
+def test_day_topics_default_to_the_latest_day_with_the_emerging_flagged(
+    warehouse: Warehouse,
+) -> None:
+    tables = queries.existing_tables(warehouse)
+    result = queries.day_topics(warehouse, tables)
+    assert (result["day"], result["days"]) == ("2024-03-10", ["2024-03-10", "2024-03-09"])
+    assert [(t["terms"], t["share"], t["emerging_reason"]) for t in result["topics"]] == [
+        (TOPIC_GLOWUP, 0.5, None),
+        (TOPIC_DANCE, 0.4, "growing"),
+        (TOPIC_SOUND, 0.1, "new"),
+    ]
+    assert result["topics"][1]["matched_day"] == "2024-03-09"
+    before = queries.day_topics(warehouse, tables, day="2024-03-09", limit=1)
+    assert [(t["terms"], t["emerging_reason"]) for t in before["topics"]] == [(TOPIC_GLOWUP, None)]
+
+
+def test_day_topics_read_the_mart_once_dbt_built_it(warehouse: Warehouse) -> None:
+    warehouse.execute(
+        f"CREATE TABLE mart_topics AS SELECT {queries.TOPIC_BASE_COLUMNS} FROM daily_topics"
+    )
+    warehouse.execute("UPDATE mart_topics SET is_emerging = true WHERE topic_id = 0")
+    warehouse.execute("DROP TABLE daily_topics")
+    result = queries.day_topics(warehouse, queries.existing_tables(warehouse))
+    assert [t["emerging_reason"] for t in result["topics"]] == ["growing", "growing", "new"]

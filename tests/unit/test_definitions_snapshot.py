@@ -7,8 +7,10 @@ EXPECTED_GRAPH = {
     "alerts": ["landing"],
     "authors": ["landing"],
     "challenges": ["landing"],
+    "daily_topics": ["posts"],
     "daily_report": [
         "mart_alerts",
+        "mart_topics",
         "mart_trend_forecasts",
         "mart_trending_daily",
         "posts",
@@ -33,7 +35,9 @@ EXPECTED_GRAPH = {
     "mart_sentiment_15min": ["stg_sentiment_summary"],
     "mart_trending_daily": ["stg_music", "stg_trending_challenges", "stg_trending_music"],
     "mart_trend_forecasts": ["stg_trend_forecasts"],
+    "mart_topics": ["stg_daily_topics"],
     "stg_alerts": ["alerts"],
+    "stg_daily_topics": ["daily_topics"],
     "stg_authors": ["authors"],
     "stg_challenges": ["challenges"],
     "stg_keyword_baselines": ["keyword_baselines"],
@@ -56,13 +60,14 @@ def test_asset_graph_snapshot() -> None:
     assert snapshot == EXPECTED_GRAPH
     checks = sorted(key.to_user_string() for key in graph.asset_check_keys)
     dbt_tests = [c for c in checks if c.startswith(("stg_", "mart_"))]
-    assert len(dbt_tests) == 36  # every dbt test is an asset check on its model
+    assert len(dbt_tests) == 42  # every dbt test is an asset check on its model
     assert (
         "mart_alerts:accepted_values_mart_alerts_outcome__sustained__subsided__recovered__persisting__unknown"
         in dbt_tests
     )
     assert [c for c in checks if c not in dbt_tests] == [
         "alerts:alerts_expectations",
+        "daily_topics:daily_topics_are_named_and_counted",
         "keyword_baselines:keyword_baselines_expectations",
         "post_challenges:post_challenges_references",
         "posts:posts_expectations",

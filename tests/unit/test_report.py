@@ -13,6 +13,9 @@ from tests.dashboard_samples import (
     BURST_POSTS,
     DAY,
     SAMPLE_TEXT,
+    TOPIC_DANCE,
+    TOPIC_GLOWUP,
+    TOPIC_SOUND,
     TRENDING_CHALLENGE,
     TRENDING_SOUND,
     load_sample_warehouse,
@@ -108,3 +111,31 @@ def test_a_day_without_data_still_renders(tmp_path) -> None:
     assert "No alerts on this day." in paths["html"].read_text()
     assert "No key is forecast to leave its band." in paths["html"].read_text()
     assert paths["png"].read_bytes().startswith(PNG_MAGIC)
+
+
+def test_the_report_lists_the_days_topics_with_the_emerging_ones_flagged(tmp_path) -> None:
+    url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    load_sample_warehouse(url)
+    with Warehouse(url) as db:
+        report = read_daily_report(db, DAY)
+    assert [(t["terms"], t["emerging_reason"]) for t in report.topics] == [
+        (TOPIC_GLOWUP, None),
+        (TOPIC_DANCE, "growing"),
+        (TOPIC_SOUND, "new"),
+    ]
+
+    html = render_daily_report(url, DAY, tmp_path / "out")["html"].read_text()
+    section = html.split("<h2>Topics</h2>")[1].split("<h2>")[0]
+    assert "a sample of 100 of the day's 100 posts" in section
+    rows = re.findall(r"<tr>\s*(.*?)</tr>", section, flags=re.S)[1:]
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)[:5] for row in rows]
+    assert cells == [
+        ["0", " ".join(TOPIC_GLOWUP), "50", "50%", ""],
+        ["1", " ".join(TOPIC_DANCE), "40", "40%", "<strong>growing</strong>"],
+        ["2", " ".join(TOPIC_SOUND), "10", "10%", "<strong>new</strong>"],
+    ]
+
+
+def test_a_day_without_topics_says_so(tmp_path) -> None:
+    html = render_daily_report(f"duckdb:///{tmp_path / 'empty.duckdb'}", DAY, tmp_path / "out")
+    assert "No topics for this day." in html["html"].read_text()

@@ -348,6 +348,32 @@ async function refreshForecasts() {
   }
 }
 
+function topicsTable(table, topics) {
+  const head = el("tr", {}, el("th", {}, "#"), el("th", {}, "top terms"),
+    el("th", { class: "num" }, "posts"), el("th", { class: "num" }, "share"),
+    el("th", {}, "emerging"), el("th", {}, "example"));
+  const body = topics.map((topic) => el("tr", { "data-topic": topic.topic_id },
+    el("td", {}, String(topic.topic_id)), el("td", {}, topic.terms.join(" ")),
+    el("td", { class: "num" }, String(topic.post_count)),
+    el("td", { class: "num" }, `${fmt(100 * topic.share, 0)}%`),
+    el("td", { class: topic.emerging_reason ? "emerging" : "muted" }, topic.emerging_reason || ""),
+    el("td", {}, topic.example_posts[0] || "")));
+  table.replaceChildren(el("thead", {}, head), el("tbody", {}, ...body));
+  if (!topics.length) table.append(el("caption", { class: "muted" }, "no topics yet"));
+}
+
+async function refreshTopics() {
+  try {
+    const result = await getJSON("/api/topics");
+    const first = result.topics[0];
+    document.getElementById("topics-for").textContent = first
+      ? `${result.day}, in ${first.sampled_posts} of ${first.day_posts} posts` : "no topics yet";
+    topicsTable(document.getElementById("day-topics"), result.topics);
+  } catch (error) {
+    setStatus(error.message, true);
+  }
+}
+
 async function refreshClouds() {
   const select = document.getElementById("cloud-day");
   const day = select.value;
@@ -415,6 +441,7 @@ async function start() {
   await refreshKeys();
   refreshTrending();
   refreshForecasts();
+  refreshTopics();
   refreshClouds();
   loadWatchlist();
   setInterval(pollAlerts, POLL_MS);
@@ -423,6 +450,7 @@ async function start() {
     refreshCharts();
     refreshTrending();
     refreshForecasts();
+    refreshTopics();
     refreshClouds();
   }, SLOW_POLL_MS);
 }
