@@ -15,6 +15,7 @@ from tests.batch_samples import landing_record
 DAY = "2024-03-10"  # landing_record's day
 DOWNSTREAM = [
     "trending_challenges",
+    "daily_topics",
     "sentiment_summary",
     "stg_posts",
     "mart_alerts",
