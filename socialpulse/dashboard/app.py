@@ -300,23 +300,17 @@ def create_app(settings: Settings, *, poll_seconds: float = 3.0) -> Starlette:
         return {"key": key, "windows": queries.key_sentiment(db, tables, key, hours=hours)}
 
     def trending(request: Request, db: Warehouse, tables: set[str]) -> dict[str, Any]:
-        day = request.query_params.get("day") or None
-        if day is not None:
-            date.fromisoformat(day)  # ValueError -> 400
+        day = _day_param(request)
         limit = _int_param(request, "limit", 10, 1, 100)
         return queries.latest_trending(db, tables, day=day, limit=limit)
 
     def forecasts(request: Request, db: Warehouse, tables: set[str]) -> dict[str, Any]:
-        day = request.query_params.get("day") or None
-        if day is not None:
-            date.fromisoformat(day)  # ValueError -> 400
+        day = _day_param(request)
         limit = _int_param(request, "limit", 20, 1, 100)
         return queries.rising_forecasts(db, tables, day=day, limit=limit)
 
     def topics(request: Request, db: Warehouse, tables: set[str]) -> dict[str, Any]:
-        day = request.query_params.get("day") or None
-        if day is not None:
-            date.fromisoformat(day)  # ValueError -> 400
+        day = _day_param(request)
         limit = _int_param(request, "limit", 20, 1, 100)
         return queries.day_topics(db, tables, day=day, limit=limit)
 
@@ -389,6 +383,14 @@ def create_app(settings: Settings, *, poll_seconds: float = 3.0) -> Starlette:
         ],
         middleware=[Middleware(AccessGate, token=token)],
     )
+
+
+def _day_param(request: Request) -> str | None:
+    """The `day` query parameter (YYYY-MM-DD), or None; a malformed one is a ValueError (400)."""
+    day = request.query_params.get("day") or None
+    if day is not None:
+        date.fromisoformat(day)
+    return day
 
 
 def _required(request: Request, name: str) -> str:

@@ -356,11 +356,28 @@ FORECAST_BASE_COLUMNS = (
 
 def forecasts_source(tables: set[str]) -> str | None:
     """mart_trend_forecasts once dbt has built it, else the trend_forecasts table (aliased)."""
-    if "mart_trend_forecasts" in tables:
-        return "mart_trend_forecasts"
-    if "trend_forecasts" in tables:
-        return f"(SELECT {FORECAST_BASE_COLUMNS} FROM trend_forecasts) AS trend_forecasts"
+    return _mart_or_table(tables, "mart_trend_forecasts", "trend_forecasts", FORECAST_BASE_COLUMNS)
+
+
+def _mart_or_table(tables: set[str], mart: str, table: str, columns: str) -> str | None:
+    """`mart` once dbt has built it, else `table` with `columns` (its own under the mart's
+    names), else None."""
+    if mart in tables:
+        return mart
+    if table in tables:
+        return f"(SELECT {columns} FROM {table}) AS {table}"
     return None
+
+
+def _chosen_day(db: Warehouse, source: str, day: str | None, result: dict[str, Any]) -> Any:
+    """The day to show from `source` (`day`, else its latest), or None if it has none; puts
+    the latest 60 days into `result["days"]` and the day into `result["day"]`."""
+    found = db.query(f"SELECT DISTINCT day FROM {source} ORDER BY day DESC LIMIT 60")["day"]
+    result["days"] = [jsonable(d) for d in found]
+    chosen = date.fromisoformat(day) if day else (found[0] if len(found) else None)
+    if chosen is not None:
+        result["day"] = jsonable(chosen)
+    return chosen
 
 
 def rising_forecasts(
@@ -377,12 +394,9 @@ def rising_forecasts(
     result: dict[str, Any] = {"day": day, "days": [], "keys": []}
     if source is None:
         return result
-    found = db.query(f"SELECT DISTINCT day FROM {source} ORDER BY day DESC LIMIT 60")["day"]
-    result["days"] = [jsonable(d) for d in found]
-    chosen = date.fromisoformat(day) if day else (found[0] if len(found) else None)
+    chosen = _chosen_day(db, source, day, result)
     if chosen is None:
         return result
-    result["day"] = jsonable(chosen)
     frame = db.query(
         f"SELECT key, {', '.join(FORECAST_COLUMNS)} FROM {source} WHERE day = ? AND key IN "
         f"(SELECT key FROM {source} WHERE day = ? AND is_rising) ORDER BY key, hour",
@@ -430,11 +444,7 @@ TOPIC_BASE_COLUMNS = (
 
 def topics_source(tables: set[str]) -> str | None:
     """mart_topics once dbt has built it, else the daily_topics table (aliased)."""
-    if "mart_topics" in tables:
-        return "mart_topics"
-    if "daily_topics" in tables:
-        return f"(SELECT {TOPIC_BASE_COLUMNS} FROM daily_topics) AS daily_topics"
-    return None
+    return _mart_or_table(tables, "mart_topics", "daily_topics", TOPIC_BASE_COLUMNS)
 
 
 def day_topics(
@@ -450,12 +460,9 @@ def day_topics(
     result: dict[str, Any] = {"day": day, "days": [], "topics": []}
     if source is None:
         return result
-    found = db.query(f"SELECT DISTINCT day FROM {source} ORDER BY day DESC LIMIT 60")["day"]
-    result["days"] = [jsonable(d) for d in found]
-    chosen = date.fromisoformat(day) if day else (found[0] if len(found) else None)
+    chosen = _chosen_day(db, source, day, result)
     if chosen is None:
         return result
-    result["day"] = jsonable(chosen)
     frame = db.query(
         f"SELECT {', '.join(TOPIC_COLUMNS)} FROM {source} WHERE day = ? ORDER BY topic_id LIMIT ?",
         [chosen, limit],
