@@ -471,12 +471,13 @@ class PostsKafkaSource(KafkaSource):
 
         Bytewax would give each worker its share, and each partition then starts its epochs on its
         own worker's clock. A partition may emit in epoch `e` only once every partition has left
-        epoch `e - 1`, so when one worker is held up (an alert waiting out a broker outage, a slow
-        lake write) its partitions' epochs fall behind the others' for good: those others then
-        wait most of every epoch for them. With the partitions paced within `max_lead` of each
-        other, the whole stream crawled at about `max_lead` of event time per epoch (15 s per
-        5 s, `tests/integration/test_stream_faults.py`). On one worker the partitions start and
-        end their epochs together. The workers still share the rest of the flow by key.
+        epoch `e - 1`, so once one worker is held up (an alert waiting out a broker outage, a slow
+        lake write) the workers' epochs stay out of step for good, and a partition may then emit
+        only in the moments of each epoch in which the others have moved on too. Paced within
+        `max_lead` of each other, the partitions then crawled at about `max_lead` of event time
+        per epoch (15 s per 5 s, `tests/integration/test_stream_faults.py`). On one worker the
+        partitions start and end their epochs together. The workers still share the rest of the
+        flow by key.
         """
         # Every worker of every process lists its partitions before any is built: from here on
         # this process tells the others of its cluster where it stands (even with none).

@@ -213,8 +213,8 @@ def run_until_stopped(run: Callable[[], None], drain: bool) -> None:
             )
         ):
             raise
-        # Interrupted only because a worker without partitions does not end by itself, or
-        # before the last epoch committed.
+        # An interrupt once every partition has committed (a worker without partitions does not
+        # end by itself) is a clean stop; any other lost the last epoch.
         if not all_committed():
             log.warning(
                 "stopped before the last epoch was committed; the restart replays from the "
