@@ -40,18 +40,18 @@ crashes and restarts:
   final count stays below the bar keep the close's verdict (with the detector after w-1), as
   before.
 - Runs of seconds. A burst that starts late in a window may not fill that window up to its bar
-  before it ends, and the next window counts from zero: a whole window's bar alone lets a burst
-  wait most of a minute. Windows therefore count their posts per 5-s slot too
-  (`windows.SLOT`), and the rule also fires when a run of 1 to 8 slots (`RUN_SLOTS`) ending in
-  the window (and starting there or in the window before) holds at least the run's bar: the
-  bar's pace (its share of the window's bar), and at least a count that Poisson noise around
-  the run's share of the expected count reaches less often than a tenth of the alarm level's
-  tail shared among every run judged in a window (`_run_bars`), counting clusters of posts where
-  the key's calm windows show them clustered. The run bars are found with the window's
-  bar, from the same detector; counts of slots only grow, and the window before's slots are
-  final once it has closed (before the window itself closes), so this rule too holds on the
-  final counts exactly when it held on some running ones. Such an alert reports as `observed`
-  the run's pace: its posts scaled to the window's length.
+  before it ends, and the next window counts from zero: a whole window's bar alone lets a burst wait
+  most of a minute. Windows therefore count their posts per 5-s slot too (`windows.SLOT`), and the
+  rule also fires when a run of 1 to 8 slots (`RUN_SLOTS`) ending in the window (and starting there
+  or in the window before) holds at least the run's bar: the bar's pace (its share of the window's
+  bar), and at least a count that Poisson noise around the run's share of the expected count (at
+  least of half the key's calm windows' rate) reaches less often than a tenth of the alarm level's
+  tail shared among every run judged in a window (`_run_bars`), counting clusters of posts where the
+  key's calm windows show them clustered. The run bars are found with the window's bar, from the
+  same detector; counts of slots only grow, and the window before's slots are final once it has
+  closed (before the window itself closes), so this rule too holds on the final counts exactly when
+  it held on some running ones. Such an alert reports as `observed` the run's pace: its posts scaled
+  to the window's length.
 - One alert per (key, window): a window that reaches its bar is decided once, when its count
   first reaches it (or at its close). If its spike went out, its close raises nothing more; if
   the cooldown held it back, the close judges the window as before (a sentiment crisis under a
@@ -94,6 +94,12 @@ RUN_SLOTS = (1, 2, 3, 4, 6, 8)
 # those of the window's own bar, for posts that come independently: a tenth (with the whole
 # tail, benchmarks/stream_events saw twice the spikes at quiet times for the same events found).
 RUN_TAIL_SHARE = 0.1
+# The run bars' Poisson noise assumes at least this share of the key's calm windows' rate
+# (`KeyMonitor.calm_rate`). The expected count sits a little below that rate anyway (the log
+# transform's centre is a geometric mean), so the whole rate would raise every run bar; half of
+# it only catches an expected count near 0 from a time-of-day slot learned from one silent
+# minute, which let a single post make a "run" (benchmarks/stream_events: spikes of one post).
+CALM_RATE_SHARE = 0.5
 
 # A closed window of a key, and one post (or the posts read together) of a key's window that is
 # still open.
@@ -121,6 +127,12 @@ class MonitorConfig:
     sentiment_drop: float = 0.35
     sentiment_z: float = 3.09  # one-sided 0.999, the stream's alarm level
     sentiment_warmup: int = 10
+    # A hashtag or sound starts from an assumed quiet history of `min_support - 1` posts a window
+    # (`_assume_quiet_history`): an upper bound of its past, which keeps its spikes honest but
+    # makes its first silent minutes look like a collapse (benchmarks/stream_events: 21 drop
+    # alerts in three seeds, all at a key's third or fourth window). Its drops are judged only
+    # once it has this many windows of its own; watched keywords have no assumed history.
+    drop_warmup: int = 30
     max_gap_windows: int = 24 * 60
     # (key, window start) -> (posts per minute centre, spread) from `keyword_baselines`, if any.
     baselines: Callable[[str, datetime], tuple[float, float] | None] | None = None
@@ -218,6 +230,14 @@ class KeyMonitor:
         # How clustered the key's posts come within its calm windows: the variance of its posts
         # per slot over their mean (1 for posts that come independently), smoothed.
         self.slot_dispersion: float = state.get("slot_dispersion", 1.0)
+        # Posts per window of the key's calm windows, smoothed like the dispersion: the run bars'
+        # Poisson noise never assumes a rate below half of it (`CALM_RATE_SHARE`).
+        self.calm_rate: float = state.get("calm_rate", 0.0)
+        # Windows this monitor has judged on the key's own counts (silent ones included); keys
+        # resumed from snapshots that did not count them have a history of their own.
+        self.own_windows: int = state.get(
+            "own_windows", 0 if resume_state is None else config.drop_warmup
+        )
         # Copy of the state that changes only when a window closes, for snapshots (see there).
         self._frozen: dict[str, Any] | None = None
         self.last_seen = datetime.now(UTC)
@@ -436,11 +456,13 @@ class KeyMonitor:
     ) -> tuple[tuple[int, int], ...]:
         """The least count of each run of `RUN_SLOTS` slots that fires early, for a window whose
         bar is `bar` and expected count `expected`: at least the bar's pace (its share of the
-        bar) and a count that Poisson noise around the run's share of the expected count
+        bar) and a count that Poisson noise around the run's share of the expected count (at
+        least of `CALM_RATE_SHARE` of the key's `calm_rate`)
         reaches less often than a tenth of what the alarm level allows (`RUN_TAIL_SHARE`),
         shared among every run judged in a window (each run length ending at each slot); for
         posts that come in clusters, the clusters are counted (the key's `slot_dispersion`)."""
         dispersion = max(1.0, self.slot_dispersion)
+        rate = max(expected, CALM_RATE_SHARE * getattr(self, "calm_rate", 0.0))
         per_window = self._slots_per_window
         lengths = [n for n in RUN_SLOTS if n < per_window]
         if not lengths:
@@ -450,7 +472,7 @@ class KeyMonitor:
         for length in lengths:
             share = length / per_window
             # Posts that come in clusters of about `dispersion` reach a count that much sooner.
-            noise = math.ceil(dispersion * poisson_least(expected * share / dispersion, tail))
+            noise = math.ceil(dispersion * poisson_least(rate * share / dispersion, tail))
             run_bar = max(least, math.ceil(bar * share), noise)
             if run_bar < bar:
                 runs.append((length, run_bar))
@@ -541,6 +563,14 @@ class KeyMonitor:
             self.config.score_threshold if baseline is None else self.config.baseline_threshold
         )
         volume_alert = verdict.score >= threshold
+        self.own_windows += 1
+        if (
+            volume_alert
+            and stats.posts < verdict.expected
+            and self.own_windows <= self.config.drop_warmup
+            and split_key(key)[0] != "keyword"
+        ):
+            volume_alert = False  # a drop against the assumed history (`drop_warmup`)
         if silent_for:
             # Minutes without posts are ordinary for a key expecting a few: they alert only when
             # Poisson noise would leave the key silent that long less often than the alarm level.
@@ -592,6 +622,7 @@ class KeyMonitor:
     def _learn_dispersion(self, stats: WindowStats) -> None:
         """Learn how clustered the posts of a calm window came (its slots' index of dispersion);
         like the detector, only from windows that raised no spike."""
+        self.calm_rate += 0.05 * (stats.posts - self.calm_rate)
         per_window = self._slots_per_window
         if per_window < 2 or stats.posts < 2 or not stats.slots:
             return
@@ -663,6 +694,8 @@ class KeyMonitor:
                     "sentiment_variance": self.sentiment_variance,
                     "closed_slots": self.closed_slots,
                     "slot_dispersion": self.slot_dispersion,
+                    "calm_rate": self.calm_rate,
+                    "own_windows": self.own_windows,
                 }
             )
         return {
