@@ -457,12 +457,12 @@ class KeyMonitor:
         """The least count of each run of `RUN_SLOTS` slots that fires early, for a window whose
         bar is `bar` and expected count `expected`: at least the bar's pace (its share of the
         bar) and a count that Poisson noise around the run's share of the expected count (at
-        least of `CALM_RATE_SHARE` of the key's `calm_rate`)
-        reaches less often than a tenth of what the alarm level allows (`RUN_TAIL_SHARE`),
-        shared among every run judged in a window (each run length ending at each slot); for
-        posts that come in clusters, the clusters are counted (the key's `slot_dispersion`)."""
+        least of `CALM_RATE_SHARE` of the key's `calm_rate`) reaches less often than a tenth of
+        what the alarm level allows (`RUN_TAIL_SHARE`), shared among every run judged in a window
+        (each run length ending at each slot); for posts that come in clusters, the clusters are
+        counted (the key's `slot_dispersion`)."""
         dispersion = max(1.0, self.slot_dispersion)
-        rate = max(expected, CALM_RATE_SHARE * getattr(self, "calm_rate", 0.0))
+        rate = max(expected, CALM_RATE_SHARE * self.calm_rate)
         per_window = self._slots_per_window
         lengths = [n for n in RUN_SLOTS if n < per_window]
         if not lengths:

@@ -9,7 +9,8 @@ Order-independent: an alert is judged against the latest alert of its direction 
 that starts before its own (or before `decided_before`), never against one of a later window. So the
 decision for a window depends only on the decisions for earlier windows, whatever order the windows
 are decided in; a caller that decides a window before its predecessor has been decided passes
-`decided_before` to leave that predecessor out (the stream's early alerts do)."""
+`decided_before` to leave that predecessor out (the stream's early alerts do).
+"""
 
 from __future__ import annotations
 
