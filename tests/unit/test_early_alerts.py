@@ -12,6 +12,7 @@ from datetime import timedelta
 from bytewax.connectors.kafka import KafkaSourceMessage
 from bytewax.testing import TestingSink, TestingSource, run_main
 from flow_samples import T0, dance_burst_at_minute_80, kafka_message, keyword_sentiment
+from monitor_samples import live_alerts, window_stats
 
 from socialpulse.alerts import Alert, Cooldown, alert_id_for
 from socialpulse.detection import build_detector
@@ -38,13 +39,6 @@ def _posts_per_window(counts: list[int]) -> dict[int, list[Observation]]:
             for i in range(count)
         ]
     return posts
-
-
-def _stats(observations: list[Observation]) -> WindowStats:
-    stats = WindowStats()
-    for observation in observations:
-        stats.add(observation)
-    return stats
 
 
 # Sixty calm minutes, a burst over minutes 40-42, a collapse (silent minutes 50-52), and a burst
@@ -83,7 +77,7 @@ def _schedule_posts(posts: dict[int, list[Observation]], rng: random.Random | No
         end = (window + 1) * 60.0
         closed_at = max(closed_at, end + (rng.uniform(0, 90) if rng else 0.0), *arrivals)
         start = T0 + window * MINUTE
-        events.append((closed_at, 0, (KEY, start, start + MINUTE, _stats(observations))))
+        events.append((closed_at, 0, (KEY, start, start + MINUTE, window_stats(observations))))
     # Ties: the close first (a post at the same instant then belongs to a closed window).
     events.sort(key=lambda event: (event[0], event[1]))
     return [item for _, _, item in events]
@@ -156,14 +150,14 @@ def test_a_window_whose_predecessor_is_still_open_waits_for_the_window_before_la
     posts = _posts_per_window(COUNTS)
     for window in range(38):
         start = T0 + window * MINUTE
-        monitor.on_item((KEY, start, start + MINUTE, _stats(posts[window])))
+        monitor.on_item((KEY, start, start + MINUTE, window_stats(posts[window])))
     # Minute 38 has not closed: minute 40 cannot be judged (it needs the detector after 38).
     burst_start = T0 + 40 * MINUTE
     for observation in posts[40]:
         assert monitor.on_item((KEY, burst_start, burst_start + MINUTE, observation))[0] == []
     assert monitor.open_windows[burst_start].posts == COUNTS[40]
     start = T0 + 38 * MINUTE
-    alerts, _ = monitor.on_item((KEY, start, start + MINUTE, _stats(posts[38])))
+    alerts, _ = monitor.on_item((KEY, start, start + MINUTE, window_stats(posts[38])))
     # Judged once 38 is learned, on the count it has by then.
     assert [(a.window_start, a.observed) for a in alerts] == [(burst_start, COUNTS[40])]
 
@@ -280,7 +274,7 @@ def test_the_bar_is_the_least_count_that_fires_wherever_its_search_starts() -> N
     posts = _posts_per_window(COUNTS)
     for window in range(30):
         start = T0 + window * MINUTE
-        monitor.on_item((KEY, start, start + MINUTE, _stats(posts[window])))
+        monitor.on_item((KEY, start, start + MINUTE, window_stats(posts[window])))
     start = T0 + 31 * MINUTE  # the detector has learned minute 29: it judges minute 31
     fires = [
         count
@@ -305,13 +299,15 @@ def test_a_hashtag_born_viral_fires_in_its_first_window_while_it_is_open() -> No
         assert not discard
         fired += [(count, alert) for alert in alerts]
     assert monitor.detector is None  # not monitored until its first window closes
-    closed, _ = monitor.on_item((key, start, start + MINUTE, _stats(posts)))
+    closed, _ = monitor.on_item((key, start, start + MINUTE, window_stats(posts)))
     assert closed == []  # fired already: nothing more at the close
     [(count, alert)] = fired
     assert CONFIG.min_support <= count < 40
     assert alert.alert_id == alert_id_for("hashtag", "newtrend", start)
     # Decided at the close alone (no posts of open windows), the same window alerts.
-    at_close, _ = KeyMonitor(CONFIG, None).on_item((key, start, start + MINUTE, _stats(posts)))
+    at_close, _ = KeyMonitor(CONFIG, None).on_item(
+        (key, start, start + MINUTE, window_stats(posts))
+    )
     assert [a.alert_id for a in at_close] == [alert.alert_id]
     assert at_close[0].observed == 40
 
@@ -335,8 +331,8 @@ def test_a_hashtag_born_late_in_a_window_fires_in_its_second_before_the_first_cl
     assert fed_when_fired - 3 < 40  # on a running count of the second window
     # The same ids when the windows are only judged as they close.
     closes = [
-        (key, first, second, _stats(posts[:3])),
-        (key, second, second + MINUTE, _stats(posts[3:])),
+        (key, first, second, window_stats(posts[:3])),
+        (key, second, second + MINUTE, window_stats(posts[3:])),
     ]
     at_close = KeyMonitor(CONFIG, None)
     decided = [a for item in closes for a in at_close.on_item(item)[0]]
@@ -370,24 +366,11 @@ def test_a_burst_late_in_a_window_fires_within_seconds_of_its_first_post() -> No
     # The burst starts 50 s into minute 60: its window holds 10 s of it.
     burst_from = 60 * MINUTE + timedelta(seconds=50)
     posts = _calm_and_burst(burst_from, random.Random(1))
-    monitor = KeyMonitor(CONFIG, None)
-    fired: list[tuple[Observation, Alert]] = []
-    closed = 0
     # Live: every post on time, every window closed 30 s after its end.
-    for observation in sorted((o for w in posts.values() for o in w), key=lambda o: o.created_at):
-        while T0 + (closed + 1) * MINUTE + timedelta(seconds=30) <= observation.created_at:
-            start = T0 + closed * MINUTE
-            fired += [
-                (observation, a)
-                for a in monitor.on_item((KEY, start, start + MINUTE, _stats(posts[closed])))[0]
-            ]
-            closed += 1
-        start = T0 + (observation.created_at - T0) // MINUTE * MINUTE
-        fired += [
-            (observation, a) for a in monitor.on_item((KEY, start, start + MINUTE, observation))[0]
-        ]
+    fired = list(live_alerts(KeyMonitor(CONFIG, None), KEY, T0, posts))
     assert fired, "the burst should alert"
     trigger, alert = fired[0]
+    assert trigger is not None
     # Within 15 s of event time from the burst's first post (its window's own bar needs more
     # posts than 10 s of the burst give, and the next window's count starts from zero).
     assert trigger.created_at - (T0 + burst_from) <= timedelta(seconds=15)

@@ -8,11 +8,12 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from monitor_samples import live_alerts
 
 from socialpulse import monitoring
 from socialpulse.alerts import Alert
 from socialpulse.monitoring import KeyMonitor, MonitorConfig
-from socialpulse.windows import Observation, WindowStats
+from socialpulse.windows import Observation
 
 MINUTE = timedelta(minutes=1)
 SECOND = timedelta(seconds=1)
@@ -20,40 +21,18 @@ T0 = datetime(2026, 1, 5, tzinfo=UTC)
 
 
 def _live(key: str, counts: list[int], config: MonitorConfig, seed: int = 1) -> list[Alert]:
-    """Feed `counts[w]` posts at random seconds of window w as they happen (posts of open
-    windows) and close each window 30 s after its end, as the live stream does."""
+    """The alerts of `counts[w]` posts at random seconds of window w, fed live."""
     rng = random.Random(seed)
     posts = {
-        window: sorted(
-            (
-                Observation(
-                    f"p{window}-{i}", T0 + window * MINUTE + rng.uniform(0, 59) * SECOND, 1, 0.1
-                )
-                for i in range(count)
-            ),
-            key=lambda o: o.created_at,
-        )
+        window: [
+            Observation(
+                f"p{window}-{i}", T0 + window * MINUTE + rng.uniform(0, 59) * SECOND, 1, 0.1
+            )
+            for i in range(count)
+        ]
         for window, count in enumerate(counts)
     }
-    monitor, alerts, closed = KeyMonitor(config, None), [], 0
-
-    def close_until(now: datetime) -> None:
-        nonlocal closed
-        while closed < len(counts) and T0 + (closed + 1) * MINUTE + MINUTE / 2 <= now:
-            if posts[closed]:  # Bytewax emits no window for a silent key
-                stats = WindowStats()
-                for observation in posts[closed]:
-                    stats.add(observation)
-                start = T0 + closed * MINUTE
-                alerts.extend(monitor.on_item((key, start, start + MINUTE, stats))[0])
-            closed += 1
-
-    for observation in sorted((o for w in posts.values() for o in w), key=lambda o: o.created_at):
-        close_until(observation.created_at)
-        start = T0 + (observation.created_at - T0) // MINUTE * MINUTE
-        alerts.extend(monitor.on_item((key, start, start + MINUTE, observation))[0])
-    close_until(T0 + (len(counts) + 2) * MINUTE)
-    return alerts
+    return [alert for _, alert in live_alerts(KeyMonitor(config, None), key, T0, posts)]
 
 
 def test_a_new_hashtags_first_silent_minutes_are_no_collapse() -> None:
