@@ -563,10 +563,11 @@ class KeyMonitor:
             self.config.score_threshold if baseline is None else self.config.baseline_threshold
         )
         volume_alert = verdict.score >= threshold
+        volume_direction = "spike" if stats.posts >= verdict.expected else "drop"
         self.own_windows += 1
         if (
             volume_alert
-            and stats.posts < verdict.expected
+            and volume_direction == "drop"
             and self.own_windows <= self.config.drop_warmup
             and split_key(key)[0] != "keyword"
         ):
@@ -610,11 +611,7 @@ class KeyMonitor:
             return []
         # A crisis is named as such even when its volume moves too (it usually does): what a
         # brand team must hear first is that the mood turned.
-        direction = (
-            "sentiment_drop"
-            if sentiment_crisis
-            else ("spike" if stats.posts >= verdict.expected else "drop")
-        )
+        direction = "sentiment_drop" if sentiment_crisis else volume_direction
         if not self.cooldown.allow(key, start, direction):
             return []
         return [self._alert(key, start, end, stats, verdict, direction)]
