@@ -5,7 +5,7 @@ Counters are per process; `snapshot()` reads them for summaries (the demo, `soci
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 MESSAGES = Counter("socialpulse_messages", "Kafka messages read from the posts topic")
 REJECTED = Counter(
@@ -21,6 +21,21 @@ LONGEST_IN_FLIGHT = Gauge(
     "Longest time a post took from the Kafka source to the windows, in this run",
 )
 _longest_in_flight = 0.0
+
+# Seconds: what "within seconds" means, up to a window plus its allowed lateness and beyond.
+DELAY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0)
+SOURCE_LAG = Histogram(
+    "socialpulse_source_lag_seconds",
+    "From a message's Kafka timestamp to the source emitting it into the flow (the first "
+    "message of each batch a partition emits): the stream's lag behind its input, in time",
+    buckets=DELAY_BUCKETS,
+)
+ALERT_DECISION = Histogram(
+    "socialpulse_alert_decision_seconds",
+    "From the source emitting the post that raised an alert to the alert's decision (alerts "
+    "raised by a post of an open window; alerts decided at a window's close are not counted)",
+    buckets=DELAY_BUCKETS,
+)
 
 
 def note_in_flight(seconds: float) -> None:

@@ -21,6 +21,7 @@ from bytewax.connectors.kafka import KafkaSinkMessage, KafkaSource, KafkaSourceM
 from bytewax.inputs import StatefulSourcePartition
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
+from socialpulse import metrics
 from socialpulse.adapters import DEFAULT_LIMITS, ParseLimits, ParseResult, parse_message
 from streaming_flows.clock import StreamTime
 from streaming_flows.cluster_time import CLUSTER_LEAD, ClusterTime, PeerTime
@@ -315,6 +316,8 @@ class _AlignedPartition(StatefulSourcePartition[Any, Any]):
             self._part, bound, idle or (bound is None and self._has_read), self._emitted
         )
         emitted_at = time.time()
+        if self._next > start:
+            _note_source_lag(self._items[start][0], emitted_at)
         if self._aligner.stream_time is not None and any(
             isinstance(item, ParsedMessage) and item.result.posts
             for item, _ in self._items[start : self._next]
@@ -397,6 +400,16 @@ class _AlignedPartition(StatefulSourcePartition[Any, Any]):
     def close(self) -> None:
         self._aligner.leave(self._part)
         self._inner.close()
+
+
+def _note_source_lag(item: Any, emitted_at: float) -> None:
+    """The stream's lag behind its input: from the Kafka timestamp of the first message a
+    partition emits in a batch (the producer's CreateTime, or the broker's LogAppendTime) to now."""
+    message = item.message if isinstance(item, ParsedMessage) else item
+    stamp = getattr(message, "timestamp", None)  # (type, ms); type 0: none
+    if stamp and stamp[0] and stamp[1] > 0:
+        lag = emitted_at - stamp[1] / 1000.0
+        metrics.SOURCE_LAG.observe(lag if lag > 0.0 else 0.0)
 
 
 def _stamped(item: Any, watermark: datetime | None, emitted_at: float) -> Any:

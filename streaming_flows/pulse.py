@@ -322,7 +322,7 @@ def detect_alerts(
     its `KeyMonitor`."""
 
     def monitor_builder(resume_state: dict[str, Any] | None) -> KeyMonitor:
-        return KeyMonitor(config.monitor, resume_state)
+        return TimedKeyMonitor(config.monitor, resume_state)
 
     def with_bounds(
         keyed: tuple[str, tuple[int, WindowStats]],
@@ -346,6 +346,27 @@ def detect_alerts(
         open_posts = op.map("open_window_posts", admitted, open_window_post)
         closed = op.merge("closed_and_open", closed, open_posts)
     return op.stateful("detect", closed, monitor_builder)
+
+
+class TimedKeyMonitor(KeyMonitor):
+    """A `KeyMonitor` that times its alerts for `socialpulse_alert_decision_seconds`."""
+
+    def on_item(self, value: Any) -> tuple[list[Alert], bool]:
+        alerts, retain = super().on_item(value)
+        if alerts:
+            note_decision_delays(alerts, value[3])
+        return alerts, retain
+
+
+def note_decision_delays(alerts: list[Alert], trigger: Any) -> None:
+    """Observe, for each alert a post raised, the seconds from the source emitting that post
+    (an `Observation` or `KeyBatch` stamped with `emitted_at`) to the alert's decision."""
+    emitted_at = getattr(trigger, "emitted_at", None)  # None: a closed window's stats
+    if emitted_at is None:
+        return
+    for alert in alerts:
+        delay = alert.detected_at.timestamp() - emitted_at
+        metrics.ALERT_DECISION.observe(delay if delay > 0.0 else 0.0)
 
 
 def _second(pair: tuple[str, Any]) -> Any:

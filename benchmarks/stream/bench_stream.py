@@ -183,6 +183,32 @@ def scrape(port: int) -> dict[str, float]:
     return totals
 
 
+def scrape_buckets(port: int, name: str) -> list[tuple[float, float]]:
+    """The cumulative buckets `(upper bound, count)` of one histogram of one stream process."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    buckets = []
+    for line in text.splitlines():
+        if line.startswith(f"{name}_bucket{{"):
+            bound = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets.append((float(bound), float(line.rsplit(" ", 1)[1])))
+    return sorted(buckets)
+
+
+def bucket_percentile(buckets: list[tuple[float, float]], q: float) -> str:
+    """The bucket bound at or under which the nearest-rank `q` percentile lies ("> b": beyond
+    the last finite bound b)."""
+    total = buckets[-1][1] if buckets else 0.0
+    if not total:
+        return "n/a"
+    rank = max(1, min(int(total), round(q / 100 * total + 0.5)))
+    finite = [bound for bound, _ in buckets if bound != float("inf")]
+    for bound, count in buckets:
+        if count >= rank:
+            return f"≤ {bound:g} s" if bound != float("inf") else f"> {finite[-1]:g} s"
+    return "n/a"
+
+
 @dataclass
 class StreamRun:
     """`--processes` `socialpulse stream` processes (a Bytewax cluster when more than one)."""
@@ -429,6 +455,12 @@ class LatencyResult:
     history_posts: int
     idle_cpu_share: float
     problem: str = ""
+    # Every alert that reached the topic: (arrival, alert); and the matched one per burst.
+    arrivals: list[tuple[float, Alert]] = field(default_factory=list)
+    matched: dict[int, tuple[float, Alert]] = field(default_factory=dict)
+    # The stream's own histograms at the end (socialpulse.metrics): source lag, decision delay.
+    source_lag: list[tuple[float, float]] = field(default_factory=list)
+    decision: list[tuple[float, float]] = field(default_factory=list)
 
 
 def run_latency(
@@ -473,6 +505,7 @@ def run_latency(
         )
         first_sent: dict[int, float] = {}
         posts = history_posts = 0
+        live_lag: list[tuple[float, float]] | None = None
         print(f"  live: {history} of history at once, then {live} paced", file=sys.stderr)
         with PostProducer(Settings(kafka_bootstrap=bootstrap)) as producer:
             for message in generate_messages(config):
@@ -480,6 +513,9 @@ def run_latency(
                 wait = (post.created_at - datetime.now(UTC)).total_seconds()
                 if wait > 0:
                     time.sleep(wait)
+                if live_lag is None and post.created_at >= live_start:
+                    # The source's lag from here on is the live part's alone (bucket-wise).
+                    live_lag = scrape_buckets(run.ports[0], "socialpulse_source_lag_seconds")
                 producer.send(topic, message.value, key=message.key)
                 posts += 1
                 history_posts += post.created_at < live_start
@@ -494,16 +530,32 @@ def run_latency(
         # The last burst's windows close one window plus the lateness after its end.
         time.sleep(WINDOW_CLOSE_SECONDS + 30)
         listener.stop()
+        source_lag = scrape_buckets(run.ports[0], "socialpulse_source_lag_seconds")
+        before_live = dict(live_lag or [])
+        source_lag = [(bound, count - before_live.get(bound, 0.0)) for bound, count in source_lag]
+        decision = scrape_buckets(run.ports[0], "socialpulse_alert_decision_seconds")
         arrivals = sorted(listener.arrivals, key=lambda pair: pair[0])
         latencies: dict[int, float] = {}
+        matched: dict[int, tuple[float, Alert]] = {}
         window = timedelta(minutes=1)
         for index, event in enumerate(events):
             for arrived, alert in arrivals:
                 if index in first_sent and alert_matches(alert, event, window):
                     latencies[index] = arrived - first_sent[index]
+                    matched[index] = (arrived, alert)
                     break
         return LatencyResult(
-            events, first_sent, latencies, len(arrivals), posts, history_posts, idle_share
+            events,
+            first_sent,
+            latencies,
+            len(arrivals),
+            posts,
+            history_posts,
+            idle_share,
+            arrivals=arrivals,
+            matched=matched,
+            source_lag=source_lag,
+            decision=decision,
         )
     finally:
         if listener is not None and listener.is_alive():
@@ -628,15 +680,21 @@ def latency_section(result: LatencyResult, history: timedelta, live: timedelta) 
         f"alerts topic. Fresh stream, idle before the input: "
         f"{result.idle_cpu_share * 100:.1f}% of one core.",
         "",
-        "| burst key | burst start (UTC) | first post sent → alert on the topic |",
-        "| --- | --- | ---: |",
+        "| burst key | burst start (UTC) | first post sent → alert on the topic "
+        "| of which: first post sent → decision | decision → on the topic |",
+        "| --- | --- | ---: | ---: | ---: |",
     ]
     for index, event in enumerate(result.events):
         latency = result.latencies.get(index)
         shown = f"{latency:.1f} s" if latency is not None else "no matching alert"
         if index not in result.first_sent:
             shown = "no post on the key was sent"
-        lines.append(f"| {event.key} | {event.start:%H:%M:%S} | {shown} |")
+        split = "| |"
+        if index in result.matched:
+            arrived, alert = result.matched[index]
+            decided = alert.detected_at.timestamp()
+            split = f"| {decided - result.first_sent[index]:.1f} s | {arrived - decided:.2f} s |"
+        lines.append(f"| {event.key} | {event.start:%H:%M:%S} | {shown} {split}")
     if values:
         lines += [
             "",
@@ -645,6 +703,31 @@ def latency_section(result: LatencyResult, history: timedelta, live: timedelta) 
             f"(nearest rank; with this few bursts p99 is the maximum), "
             f"min {min(values):.1f} s, mean {statistics.fmean(values):.1f} s.",
         ]
+    publish = [arrived - alert.detected_at.timestamp() for arrived, alert in result.arrivals]
+    lines += ["", "Where the seconds go, over every alert of the run (not only the bursts):", ""]
+    if publish:
+        lines.append(
+            f"- decision → on the alerts topic ({len(publish)} alerts; the alert's "
+            f"`detected_at` to its arrival at a consumer): p50 {percentile(publish, 50):.2f} s, "
+            f"p99 {percentile(publish, 99):.2f} s, max {max(publish):.2f} s."
+        )
+    for label, buckets in (
+        (
+            "post leaves the Kafka source → decision (`socialpulse_alert_decision_seconds`, "
+            "alerts raised by a post)",
+            result.decision,
+        ),
+        (
+            "Kafka timestamp → the source emits it (`socialpulse_source_lag_seconds`, the first "
+            "message of each batch, from the first live post on)",
+            result.source_lag,
+        ),
+    ):
+        count = int(buckets[-1][1]) if buckets else 0
+        lines.append(
+            f"- {label}: {count} observed; p50 {bucket_percentile(buckets, 50)}, "
+            f"p99 {bucket_percentile(buckets, 99)} (bucket bounds)."
+        )
     return "\n".join(lines)
 
 

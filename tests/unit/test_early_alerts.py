@@ -7,6 +7,8 @@ import math
 import pickle
 import random
 import sys
+import time
+from dataclasses import replace
 from datetime import timedelta
 
 from bytewax.connectors.kafka import KafkaSourceMessage
@@ -408,3 +410,30 @@ def test_calm_posts_at_random_seconds_raise_next_to_no_early_alert() -> None:
     at_close_only = _run_monitor(_schedule_posts(posts, None))
     assert _ids(early) == _ids(at_close_only)
     assert len(early) <= 1
+
+
+def test_the_stream_times_each_alert_from_its_post_leaving_the_source() -> None:
+    from socialpulse import metrics
+    from streaming_flows.pulse import TimedKeyMonitor
+
+    def decisions() -> tuple[float, float]:
+        samples = {s.name: s.value for m in metrics.ALERT_DECISION.collect() for s in m.samples}
+        return samples["socialpulse_alert_decision_seconds_count"], samples[
+            "socialpulse_alert_decision_seconds_sum"
+        ]
+
+    # Every post left the source 3 s before now; the burst fires on one of them.
+    emitted_at = time.time() - 3.0
+    posts = {
+        window: [replace(o, emitted_at=emitted_at) for o in observations]
+        for window, observations in _calm_and_burst(
+            60 * MINUTE + timedelta(seconds=5), random.Random(3)
+        ).items()
+    }
+    count, total = decisions()
+    fired = list(live_alerts(TimedKeyMonitor(CONFIG, None), KEY, T0, posts))
+    on_posts = [alert for trigger, alert in fired if trigger is not None]
+    assert on_posts, "the burst should alert on a post"
+    after_count, after_total = decisions()
+    assert after_count - count == len(on_posts)
+    assert 3.0 * len(on_posts) <= after_total - total < 4.0 * len(on_posts)
