@@ -2,8 +2,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 
-from socialpulse.baselines import RefreshingBaselines, read_keyword_baselines
+from socialpulse.baselines import KeywordBaselines, RefreshingBaselines, read_keyword_baselines
 from socialpulse.contracts import KEYWORD_BASELINES_PATH, hour_of_week
 from socialpulse.lake import Lake
 from socialpulse.monitoring import baseline_verdict
@@ -52,3 +53,33 @@ def test_baseline_verdict_scales_per_minute_statistics_to_the_window() -> None:
     assert (verdict.low, verdict.high) == (5.0, 35.0)
     flat = baseline_verdict(5, (4.0, 0.0), timedelta(minutes=1))
     assert flat.score < 0.5  # a flat history does not alert on one extra post
+
+
+def test_the_baselines_read_as_the_table_s_rows_and_nothing_else() -> None:
+    rows = {
+        ("hashtag:dance", 0): (4.0, 1.5),
+        ("hashtag:dance", 167): (6.0, 2.0),
+        ("keyword:acme", 9): (0.25, 0.0),
+    }
+    table = pa.table(
+        {
+            "key": [k for k, _ in rows] + ["keyword:acme", None],
+            "hour_of_week": [h for _, h in rows] + [10, 3],
+            "posts_centre": [c for c, _ in rows.values()] + [1.0, 9.0],
+            "posts_spread": [s for _, s in rows.values()] + [1.0, 9.0],
+        }
+    )
+    baselines = KeywordBaselines.from_table(table)
+    expected = rows | {("keyword:acme", 10): (1.0, 1.0)}  # the row without a key is left out
+    assert dict(baselines.items()) == expected and baselines == expected
+    assert len(baselines) == 4
+    assert baselines.get(("hashtag:dance", 1)) is None  # an hour without a row
+    assert baselines.get(("music:1", 0)) is None  # a key without rows
+    with pytest.raises(KeyError):
+        baselines["hashtag:dance", 1]
+    # A later row of the same key and hour wins, as in a dict built from the rows in order.
+    again = KeywordBaselines.from_table(pa.concat_tables([table, table.slice(0, 1)]))
+    assert again["hashtag:dance", 0] == (4.0, 1.5)
+    out_of_week = table.set_column(1, "hour_of_week", pa.array([0, 1, 2, 168, 3]))
+    with pytest.raises(ValueError, match="hour_of_week"):
+        KeywordBaselines.from_table(out_of_week)
