@@ -56,7 +56,11 @@ class KeywordBaselines(Mapping[tuple[str, int], tuple[float, float]]):
         table = table.filter(
             pc.and_(pc.is_valid(table.column("key")), pc.is_valid(table.column("hour_of_week")))
         )
-        encoded = pc.dictionary_encode(table.column("key")).combine_chunks()
+        keys_column = table.column("key")
+        if pa.types.is_dictionary(keys_column.type):  # read as a dictionary: encoded already
+            encoded = table.unify_dictionaries().column("key").combine_chunks()
+        else:
+            encoded = pc.dictionary_encode(keys_column).combine_chunks()
         keys = encoded.dictionary.to_pylist()
         values = np.full((len(keys), HOURS_PER_WEEK, 2), np.nan)
         hours = table.column("hour_of_week").to_numpy().astype(np.int64)
@@ -102,7 +106,9 @@ def read_keyword_baselines(lake: Lake) -> Baselines:
     if not lake.fs.exists(path):
         return KeywordBaselines.empty()
     # With pyarrow, not polars: the stream process then never loads polars (and its threads).
-    table = lake.read_table(path).select(["key", "hour_of_week", "posts_centre", "posts_spread"])
+    # Keys read dictionary-encoded and on this thread: the read's resident memory stays small.
+    columns = ["key", "hour_of_week", "posts_centre", "posts_spread"]
+    table = lake.read_table(path, columns, dictionary=["key"], threads=False)
     return KeywordBaselines.from_table(table)
 
 
