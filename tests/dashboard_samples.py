@@ -173,12 +173,13 @@ TOPIC_SOUND = ["sound", "dancing"]
 def sample_topics() -> pl.DataFrame:
     before = DAY - timedelta(days=1)
     rows = [
-        # day, topic_id, terms, posts (of 100 sampled), emerging, matched day and topic, history
-        (before, 0, TOPIC_GLOWUP, 80, False, None, None, 0),
-        (before, 1, TOPIC_DANCE, 20, False, None, None, 0),
-        (DAY, 0, TOPIC_GLOWUP, 50, False, before, 0, 1),
-        (DAY, 1, TOPIC_DANCE, 40, True, before, 1, 1),
-        (DAY, 2, TOPIC_SOUND, 10, True, None, None, 1),
+        # day, topic_id, terms, posts (of 100 sampled), why emerging, matched day and topic,
+        # history
+        (before, 0, TOPIC_GLOWUP, 80, None, None, None, 0),
+        (before, 1, TOPIC_DANCE, 20, None, None, None, 0),
+        (DAY, 0, TOPIC_GLOWUP, 50, None, before, 0, 1),
+        (DAY, 1, TOPIC_DANCE, 40, "growing", before, 1, 1),
+        (DAY, 2, TOPIC_SOUND, 10, "new", None, None, 1),
     ]
     return pl.DataFrame(
         [
@@ -191,13 +192,14 @@ def sample_topics() -> pl.DataFrame:
                 "example_posts": [f"{terms[0]} example {i}" for i in range(3)],
                 "sampled_posts": 100,
                 "day_posts": 100,
-                "emerging": emerging,
+                "emerging": reason is not None,
+                "emerging_reason": reason,
                 "matched_day": matched_day,
                 "matched_topic_id": matched_topic,
                 "term_overlap": 1.0 if matched_day else None,
                 "history_days": history,
             }
-            for day, topic_id, terms, posts, emerging, matched_day, matched_topic, history in rows
+            for day, topic_id, terms, posts, reason, matched_day, matched_topic, history in rows
         ],
         schema=DAILY_TOPICS_SCHEMA,
     )

@@ -40,6 +40,9 @@ TOPIC_SCHEMA = {
 }
 EMERGING_SCHEMA = {
     "emerging": pl.Boolean,
+    # Why a topic is emerging, decided here only (the marts, dashboard and report read it):
+    # "new" (nothing earlier matched it), "growing" (its share grew sharply), null otherwise.
+    "emerging_reason": pl.String,
     "matched_day": pl.Date,
     "matched_topic_id": pl.Int32,
     "term_overlap": pl.Float64,  # Jaccard of the top terms with the matched topic
@@ -128,9 +131,11 @@ def flag_emerging(today: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
     for terms, share in today.select("terms", "share").iter_rows():
         match = best_match(terms, earlier)
         grown = match is not None and share >= EMERGING_SHARE_GROWTH * match[3]
+        emerging = history_days > 0 and (match is None or grown)
         flags.append(
             {
-                "emerging": history_days > 0 and (match is None or grown),
+                "emerging": emerging,
+                "emerging_reason": ("new" if match is None else "growing") if emerging else None,
                 "matched_day": match[1] if match else None,
                 "matched_topic_id": match[2] if match else None,
                 "term_overlap": match[0] if match else None,
@@ -157,11 +162,9 @@ def unsound_topics(topics: pl.DataFrame) -> pl.DataFrame:
 def topics_markdown(topics: pl.DataFrame) -> str:
     """The day's topics as a markdown list, emerging ones flagged (new or growing)."""
     lines = []
-    for topic_id, terms, posts, share, emerging, matched_day in topics.select(
-        "topic_id", "terms", "post_count", "share", "emerging", "matched_day"
+    for topic_id, terms, posts, share, reason in topics.select(
+        "topic_id", "terms", "post_count", "share", "emerging_reason"
     ).iter_rows():
-        flag = ""
-        if emerging:
-            flag = " **emerging: new**" if matched_day is None else " **emerging: growing**"
+        flag = f" **emerging: {reason}**" if reason else ""
         lines.append(f"- {topic_id}: {' '.join(terms)} ({posts} posts, {share:.0%}){flag}")
     return "\n".join(lines) or "no topic: no post with text on this day"

@@ -431,6 +431,7 @@ TOPIC_COLUMNS = (
     "sampled_posts",
     "day_posts",
     "is_emerging",
+    "emerging_reason",
     "matched_day",
     "matched_topic_id",
     "history_days",
@@ -438,7 +439,7 @@ TOPIC_COLUMNS = (
 # daily_topics' columns under mart_topics' names.
 TOPIC_BASE_COLUMNS = (
     "day, topic_id, terms, post_count, share, example_posts, sampled_posts, day_posts, "
-    "emerging AS is_emerging, matched_day, matched_topic_id, history_days"
+    "emerging AS is_emerging, emerging_reason, matched_day, matched_topic_id, history_days"
 )
 
 
@@ -454,7 +455,7 @@ def day_topics(
 
     Each topic has its top terms, posts and share of the day's sample, examples, and
     `emerging_reason`: `new` (no earlier topic matched), `growing` (its share grew sharply
-    against its match's) or null (`socialpulse.batch.daily_topics`).
+    against its match's) or null, as `socialpulse.batch.daily_topics` decided it.
     """
     source = topics_source(tables)
     result: dict[str, Any] = {"day": day, "days": [], "topics": []}
@@ -467,9 +468,5 @@ def day_topics(
         f"SELECT {', '.join(TOPIC_COLUMNS)} FROM {source} WHERE day = ? ORDER BY topic_id LIMIT ?",
         [chosen, limit],
     )
-    for topic in rows(frame):
-        emerging = topic["is_emerging"]
-        new = topic["matched_day"] is None
-        topic["emerging_reason"] = ("new" if new else "growing") if emerging else None
-        result["topics"].append(topic)
+    result["topics"] = rows(frame)
     return result

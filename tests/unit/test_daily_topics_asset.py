@@ -80,14 +80,15 @@ def test_a_day_becomes_one_row_per_topic_and_a_new_subject_is_emerging(tmp_path)
     emerging = dict(
         zip(
             [subjects[t] for t in today["topic_id"]],
-            today.select("emerging", "matched_topic_id").iter_rows(),
+            today.select("emerging", "matched_topic_id", "emerging_reason").iter_rows(),
             strict=True,
         )
     )
     # Football and cooking went from a half of the first day to a third: matched, not emerging.
-    assert emerging["markets"] == (True, None)
+    assert emerging["markets"] == (True, None, "new")
     assert emerging["football"][0] is False and emerging["football"][1] is not None
     assert emerging["cooking"][0] is False and emerging["cooking"][1] is not None
+    assert emerging["football"][2] is None and emerging["cooking"][2] is None
     # The first day had nothing to compare with: nothing is flagged.
     assert not rows.filter(pl.col("day").cast(pl.String) == FIRST_DAY)["emerging"].any()
 

@@ -310,7 +310,9 @@ def test_day_topics_read_the_mart_once_dbt_built_it(warehouse: Warehouse) -> Non
     warehouse.execute(
         f"CREATE TABLE mart_topics AS SELECT {queries.TOPIC_BASE_COLUMNS} FROM daily_topics"
     )
-    warehouse.execute("UPDATE mart_topics SET is_emerging = true WHERE topic_id = 0")
+    warehouse.execute(
+        "UPDATE mart_topics SET is_emerging = true, emerging_reason = 'growing' WHERE topic_id = 0"
+    )
     warehouse.execute("DROP TABLE daily_topics")
     result = queries.day_topics(warehouse, queries.existing_tables(warehouse))
     assert [t["emerging_reason"] for t in result["topics"]] == ["growing", "growing", "new"]

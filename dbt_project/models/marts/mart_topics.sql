@@ -1,7 +1,8 @@
 -- What are people talking about, and what is new? Each day's topics (discovered in a sample of
 -- the day's posts, socialpulse/batch/daily_topics.py) by their top terms, with the topic of an
 -- earlier day it continues, if any: a topic is emerging when nothing earlier matched it (new) or
--- its share of the sample grew sharply against its match's (growing).
+-- its share of the sample grew sharply against its match's (growing); the batch decides which
+-- (`emerging_reason`).
 select
     t.day,
     t.topic_id,
@@ -13,11 +14,7 @@ select
     t.sampled_posts,
     t.day_posts,
     t.is_emerging,
-    case
-        when not t.is_emerging then null
-        when t.matched_day is null then 'new'
-        else 'growing'
-    end as emerging_reason,
+    t.emerging_reason,
     t.matched_day,
     t.matched_topic_id,
     t.term_overlap,

@@ -8,6 +8,7 @@ select
     sampled_posts,
     day_posts,
     emerging as is_emerging,
+    emerging_reason,
     matched_day,
     matched_topic_id,
     term_overlap,
