@@ -321,8 +321,8 @@ def detect_alerts(
     """Each key's closed windows (and with early alerts the posts of its open ones) through
     its `KeyMonitor`."""
 
-    def monitor_builder(resume_state: dict[str, Any] | None) -> KeyMonitor:
-        return TimedKeyMonitor(config.monitor, resume_state)
+    def monitor_builder(resume_state: dict[str, Any] | None) -> TimedKeyMonitor:
+        return TimedKeyMonitor(KeyMonitor(config.monitor, resume_state))
 
     def with_bounds(
         keyed: tuple[str, tuple[int, WindowStats]],
@@ -348,14 +348,30 @@ def detect_alerts(
     return op.stateful("detect", closed, monitor_builder)
 
 
-class TimedKeyMonitor(KeyMonitor):
-    """A `KeyMonitor` that times its alerts for `socialpulse_alert_decision_seconds`."""
+class TimedKeyMonitor:
+    """A key's `KeyMonitor` as the flow runs it: its alerts timed for
+    `socialpulse_alert_decision_seconds`, everything else passed through."""
+
+    def __init__(self, monitor: KeyMonitor) -> None:
+        self.monitor = monitor
 
     def on_item(self, value: Any) -> tuple[list[Alert], bool]:
-        alerts, retain = super().on_item(value)
+        alerts, retain = self.monitor.on_item(value)
         if alerts:
             note_decision_delays(alerts, value[3])
         return alerts, retain
+
+    def on_notify(self) -> tuple[list[Alert], bool]:
+        return self.monitor.on_notify()
+
+    def on_eof(self) -> tuple[list[Alert], bool]:
+        return self.monitor.on_eof()
+
+    def notify_at(self) -> datetime | None:
+        return self.monitor.notify_at()
+
+    def snapshot(self) -> dict[str, Any]:
+        return self.monitor.snapshot()
 
 
 def note_decision_delays(alerts: list[Alert], trigger: Any) -> None:

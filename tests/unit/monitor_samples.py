@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from socialpulse.alerts import Alert
 from socialpulse.monitoring import KeyMonitor
 from socialpulse.windows import Observation, WindowStats
+from streaming_flows.pulse import TimedKeyMonitor
 
 MINUTE = timedelta(minutes=1)
 CLOSE_AFTER = timedelta(seconds=30)
@@ -22,7 +23,7 @@ def window_stats(observations: list[Observation]) -> WindowStats:
 
 
 def live_alerts(
-    monitor: KeyMonitor,
+    monitor: KeyMonitor | TimedKeyMonitor,
     key: str,
     start: datetime,
     posts: dict[int, list[Observation]],

@@ -431,7 +431,7 @@ def test_the_stream_times_each_alert_from_its_post_leaving_the_source() -> None:
         ).items()
     }
     count, total = decisions()
-    fired = list(live_alerts(TimedKeyMonitor(CONFIG, None), KEY, T0, posts))
+    fired = list(live_alerts(TimedKeyMonitor(KeyMonitor(CONFIG, None)), KEY, T0, posts))
     on_posts = [alert for trigger, alert in fired if trigger is not None]
     assert on_posts, "the burst should alert on a post"
     after_count, after_total = decisions()
