@@ -415,3 +415,26 @@ def test_the_source_times_its_lag_behind_the_kafka_timestamps() -> None:
     after_count, after_total = _histogram("SOURCE_LAG")
     assert after_count - count == 2  # one per emitted batch
     assert 14.0 <= after_total - total < 16.0  # 7 s each
+
+
+def test_a_partition_held_back_looks_again_less_and_less_often_up_to_16_ms() -> None:
+    from datetime import UTC
+    from itertools import pairwise
+
+    aligner = _aligner()
+    slow = _AlignedPartition(_ListPartition(0, [_minutes(0, 1), _minutes(4, 5)]), "slow", aligner)
+    ahead = _AlignedPartition(_ListPartition(1, [_minutes(5, 6)]), "ahead", aligner)
+    # Both read their first batch; the slow one emits 00:00, the one at 00:05 is held.
+    first = _times(slow.next_batch()) + _times(ahead.next_batch()) + _times(slow.next_batch())
+    assert first == _minutes(0, 1)
+    waits = []
+    for _ in range(8):  # held: the slowest is at 00:00, the lead a minute
+        assert ahead.next_batch() == []
+        waits.append((ahead.next_awake() - datetime.now(UTC)).total_seconds())
+    assert waits[0] <= 0.002
+    assert all(later >= earlier - 0.001 for earlier, later in pairwise(waits))
+    assert 0.014 <= max(waits) <= 0.017
+    # The slowest moves on to 00:04: the held partition emits and goes on at once.
+    assert _times(slow.next_batch()) == _minutes(4, 5)
+    assert _times(ahead.next_batch()) == _minutes(5, 6)
+    assert ahead.next_awake() is None
