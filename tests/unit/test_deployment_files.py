@@ -93,6 +93,20 @@ def test_compose_services_are_wired_consistently() -> None:
     assert required - defined == set()
 
 
+def test_the_stream_serves_its_metrics_where_the_files_say() -> None:
+    # Bytewax serves /metrics on 3030 only with BYTEWAX_DATAFLOW_API_ENABLED; a port named
+    # "metrics" without it answers nothing.
+    compose = yaml.safe_load(COMPOSE.read_text())["services"]["stream"]
+    assert compose["environment"]["BYTEWAX_DATAFLOW_API_ENABLED"] == "true"
+    assert "127.0.0.1:3030:3030" in compose["ports"]
+    stream = dict(_k8s_documents())["stream.yaml:StatefulSet/stream"]
+    template = stream["spec"]["template"]
+    (container,) = template["spec"]["containers"]
+    assert {"name": "BYTEWAX_DATAFLOW_API_ENABLED", "value": "true"} in container["env"]
+    assert {"name": "metrics", "containerPort": 3030} in container["ports"]
+    assert template["metadata"]["annotations"]["prometheus.io/port"] == "3030"
+
+
 def test_the_image_copies_what_exists() -> None:
     dockerfile = (DEPLOYMENT / "docker" / "Dockerfile").read_text()
     copies = re.findall(r"^COPY (?!--from=)(.+)$", dockerfile, re.MULTILINE)
