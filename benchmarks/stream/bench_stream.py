@@ -171,12 +171,16 @@ class AlertListener(threading.Thread):
 # --- the stream under test --------------------------------------------------------------------
 
 
-def scrape(port: int) -> dict[str, float]:
-    """The `socialpulse_*` counters of one stream process (Bytewax's Prometheus endpoint)."""
+def _metrics_text(port: int) -> str:
+    """What one stream process's Prometheus endpoint (Bytewax's dataflow API) serves."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        text = response.read().decode()
+        return response.read().decode()
+
+
+def scrape(port: int) -> dict[str, float]:
+    """The `socialpulse_*` counters of one stream process."""
     totals: dict[str, float] = {}
-    for line in text.splitlines():
+    for line in _metrics_text(port).splitlines():
         if line.startswith("socialpulse_") and "_total" in line:
             name = line.split("{", 1)[0].split(" ", 1)[0]
             totals[name] = totals.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
@@ -185,10 +189,8 @@ def scrape(port: int) -> dict[str, float]:
 
 def scrape_buckets(port: int, name: str) -> list[tuple[float, float]]:
     """The cumulative buckets `(upper bound, count)` of one histogram of one stream process."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        text = response.read().decode()
     buckets = []
-    for line in text.splitlines():
+    for line in _metrics_text(port).splitlines():
         if line.startswith(f"{name}_bucket{{"):
             bound = line.split('le="', 1)[1].split('"', 1)[0]
             buckets.append((float(bound), float(line.rsplit(" ", 1)[1])))
@@ -449,8 +451,6 @@ def _on_key(message_post: object, key: str) -> bool:
 class LatencyResult:
     events: list[InjectedEvent]
     first_sent: dict[int, float]
-    latencies: dict[int, float]
-    alerts: int
     posts: int
     history_posts: int
     idle_cpu_share: float
@@ -461,6 +461,15 @@ class LatencyResult:
     # The stream's own histograms at the end (socialpulse.metrics): source lag, decision delay.
     source_lag: list[tuple[float, float]] = field(default_factory=list)
     decision: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def alerts(self) -> int:
+        return len(self.arrivals)
+
+    @property
+    def latencies(self) -> dict[int, float]:
+        """Per matched burst: its first post sent to its alert on the topic, seconds."""
+        return {i: arrived - self.first_sent[i] for i, (arrived, _) in self.matched.items()}
 
 
 def run_latency(
@@ -483,7 +492,7 @@ def run_latency(
     try:
         while run.counters() is None:
             if problem := run.dead():
-                return LatencyResult([], {}, {}, 0, 0, 0, 0.0, problem)
+                return LatencyResult([], {}, 0, 0, 0.0, problem)
             time.sleep(POLL_SECONDS)
         time.sleep(5)  # the source has assigned its partitions and polls an empty topic
         before, began = run.cpu(), time.monotonic()
@@ -535,20 +544,16 @@ def run_latency(
         source_lag = [(bound, count - before_live.get(bound, 0.0)) for bound, count in source_lag]
         decision = scrape_buckets(run.ports[0], "socialpulse_alert_decision_seconds")
         arrivals = sorted(listener.arrivals, key=lambda pair: pair[0])
-        latencies: dict[int, float] = {}
         matched: dict[int, tuple[float, Alert]] = {}
         window = timedelta(minutes=1)
         for index, event in enumerate(events):
             for arrived, alert in arrivals:
                 if index in first_sent and alert_matches(alert, event, window):
-                    latencies[index] = arrived - first_sent[index]
                     matched[index] = (arrived, alert)
                     break
         return LatencyResult(
             events,
             first_sent,
-            latencies,
-            len(arrivals),
             posts,
             history_posts,
             idle_share,
@@ -689,7 +694,7 @@ def latency_section(result: LatencyResult, history: timedelta, live: timedelta) 
         shown = f"{latency:.1f} s" if latency is not None else "no matching alert"
         if index not in result.first_sent:
             shown = "no post on the key was sent"
-        split = "| |"
+        split = "| | |"  # two empty cells: no alert to split
         if index in result.matched:
             arrived, alert = result.matched[index]
             decided = alert.detected_at.timestamp()

@@ -1,9 +1,11 @@
-"""Sample Kafka messages and a stand-in sentiment scorer shared by the dataflow tests."""
+"""Sample Kafka messages, a stand-in sentiment scorer and a metrics reader shared by the dataflow
+tests."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bytewax.connectors.kafka import KafkaSourceMessage
 
@@ -48,3 +50,11 @@ def dance_burst_at_minute_80() -> list[bytes]:
             values.append(post_bytes(index, at, ["dance"]))
             index += 1
     return values
+
+
+def histogram_count_and_sum(histogram: Any) -> tuple[float, float]:
+    """(observations, their sum) of one of the stream's Prometheus histograms in this process."""
+    samples = [sample for metric in histogram.collect() for sample in metric.samples]
+    count = next(s.value for s in samples if s.name.endswith("_count"))
+    total = next(s.value for s in samples if s.name.endswith("_sum"))
+    return count, total

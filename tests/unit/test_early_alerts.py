@@ -13,7 +13,13 @@ from datetime import timedelta
 
 from bytewax.connectors.kafka import KafkaSourceMessage
 from bytewax.testing import TestingSink, TestingSource, run_main
-from flow_samples import T0, dance_burst_at_minute_80, kafka_message, keyword_sentiment
+from flow_samples import (
+    T0,
+    dance_burst_at_minute_80,
+    histogram_count_and_sum,
+    kafka_message,
+    keyword_sentiment,
+)
 from monitor_samples import live_alerts, window_stats
 
 from socialpulse.alerts import Alert, Cooldown, alert_id_for
@@ -416,12 +422,6 @@ def test_the_stream_times_each_alert_from_its_post_leaving_the_source() -> None:
     from socialpulse import metrics
     from streaming_flows.pulse import TimedKeyMonitor
 
-    def decisions() -> tuple[float, float]:
-        samples = {s.name: s.value for m in metrics.ALERT_DECISION.collect() for s in m.samples}
-        return samples["socialpulse_alert_decision_seconds_count"], samples[
-            "socialpulse_alert_decision_seconds_sum"
-        ]
-
     # Every post left the source 3 s before now; the burst fires on one of them.
     emitted_at = time.time() - 3.0
     posts = {
@@ -430,10 +430,10 @@ def test_the_stream_times_each_alert_from_its_post_leaving_the_source() -> None:
             60 * MINUTE + timedelta(seconds=5), random.Random(3)
         ).items()
     }
-    count, total = decisions()
+    count, total = histogram_count_and_sum(metrics.ALERT_DECISION)
     fired = list(live_alerts(TimedKeyMonitor(KeyMonitor(CONFIG, None)), KEY, T0, posts))
     on_posts = [alert for trigger, alert in fired if trigger is not None]
     assert on_posts, "the burst should alert on a post"
-    after_count, after_total = decisions()
+    after_count, after_total = histogram_count_and_sum(metrics.ALERT_DECISION)
     assert after_count - count == len(on_posts)
     assert 3.0 * len(on_posts) <= after_total - total < 4.0 * len(on_posts)

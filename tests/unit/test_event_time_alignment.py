@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 from bytewax.connectors.kafka import KafkaSourceMessage
-from flow_samples import T0, post_bytes
+from flow_samples import T0, histogram_count_and_sum, post_bytes
 
+from socialpulse import metrics
 from streaming_flows.kafka_io import EventTimeAligner, ParsedMessage, _AlignedPartition
 
 
@@ -392,15 +393,6 @@ def test_the_span_a_process_reports_its_lowest_bound_over_grows_with_the_time_in
     assert report.in_flight == 0.0
 
 
-def _histogram(name: str) -> tuple[float, float]:
-    """(count, sum) of one of the stream's histograms in this process."""
-    from socialpulse import metrics
-
-    samples = {s.name: s.value for m in getattr(metrics, name).collect() for s in m.samples}
-    base = getattr(metrics, name)._name
-    return samples[f"{base}_count"], samples[f"{base}_sum"]
-
-
 def test_the_source_times_its_lag_behind_the_kafka_timestamps() -> None:
     inner = _ListPartition(0, [_minutes(0, 3), _minutes(3, 5)], tail=True)
     produced_ms = int((time.time() - 7.0) * 1000)  # produced 7 s ago
@@ -409,10 +401,10 @@ def test_the_source_times_its_lag_behind_the_kafka_timestamps() -> None:
         for batch in inner._batches
     ]
     part = _AlignedPartition(inner, "0", _aligner())
-    count, total = _histogram("SOURCE_LAG")
+    count, total = histogram_count_and_sum(metrics.SOURCE_LAG)
     assert len(part.next_batch()) == 3 and len(part.next_batch()) == 2
     assert part.next_batch() == []  # nothing read: nothing timed
-    after_count, after_total = _histogram("SOURCE_LAG")
+    after_count, after_total = histogram_count_and_sum(metrics.SOURCE_LAG)
     assert after_count - count == 2  # one per emitted batch
     assert 14.0 <= after_total - total < 16.0  # 7 s each
 
